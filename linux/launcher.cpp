@@ -1,0 +1,403 @@
+// Starts the sandbox: one clone3 into new user, mount, pid, ipc, uts (and net) namespaces. The
+// child becomes the sandbox's init (pid 1): it builds the filesystem view, drops every privilege,
+// applies Landlock and the seccomp baseline to itself, reports to warden over a socketpair, waits
+// for the word to go, forks the command, reaps orphans and forwards signals. When the command
+// exits, init reports its status and exits, and the kernel kills whatever is left in the pid
+// namespace. When warden dies, PDEATHSIG kills init, which takes the namespace with it.
+#include "warden/linux/launcher.hpp"
+
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <net/if.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "internal.hpp"
+
+namespace warden::linux_backend {
+
+void fail(std::string part, std::string why, std::string hint) {
+  throw StepError{std::move(part), std::move(why), std::move(hint)};
+}
+
+void fail_errno(std::string part, const std::string& what, std::string hint) {
+  fail(std::move(part), what + ": " + std::strerror(errno), std::move(hint));
+}
+
+namespace {
+
+// Signals warden passes on. Terminal-generated ones (si_code SI_KERNEL) already reached the
+// command, which shares warden's process group, so they are not sent twice.
+constexpr int kForwarded[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
+
+enum Msg : char { kReady = 'R', kError = 'E', kExit = 'X', kExecFailed = 'F', kGo = 'G' };
+
+void send_msg(int sock, char type, const std::string& body = {}) {
+  std::string m(1, type);
+  m += body;
+  // MSG_NOSIGNAL: if warden is gone there is nobody to tell, and init must not die of SIGPIPE
+  // before it can take the namespace down in order.
+  (void)::send(sock, m.data(), m.size(), MSG_NOSIGNAL);
+}
+
+std::string int_body(int v) { return std::string(reinterpret_cast<const char*>(&v), sizeof v); }
+int body_int(const std::string& m) {
+  int v = 0;
+  if (m.size() >= 1 + sizeof v) std::memcpy(&v, m.data() + 1, sizeof v);
+  return v;
+}
+
+bool recv_msg(int sock, std::string& out) {
+  char buf[4096];
+  ssize_t n;
+  do n = ::recv(sock, buf, sizeof buf, 0);
+  while (n < 0 && errno == EINTR);
+  if (n <= 0) return false;
+  out.assign(buf, static_cast<size_t>(n));
+  return true;
+}
+
+std::string encode_layers(const std::vector<sandbox::Layer>& layers) {
+  std::string s;
+  for (const auto& l : layers) s += l.name + '\x1f' + (l.active ? "1" : "0") + '\x1f' + l.detail + '\x1e';
+  return s;
+}
+
+std::vector<sandbox::Layer> decode_layers(std::string_view s) {
+  std::vector<sandbox::Layer> out;
+  while (!s.empty()) {
+    size_t end = s.find('\x1e');
+    std::string_view rec = s.substr(0, end);
+    size_t a = rec.find('\x1f'), b = rec.find('\x1f', a + 1);
+    if (a != std::string_view::npos && b != std::string_view::npos)
+      out.push_back({std::string(rec.substr(0, a)), rec.substr(a + 1, b - a - 1) == "1",
+                     std::string(rec.substr(b + 1))});
+    if (end == std::string_view::npos) break;
+    s.remove_prefix(end + 1);
+  }
+  return out;
+}
+
+void write_file(const char* path, const std::string& content) {
+  int fd = ::open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) fail_errno("user namespace", std::string("open ") + path);
+  ssize_t n = ::write(fd, content.data(), content.size());
+  int err = errno;
+  ::close(fd);
+  errno = err;
+  if (n != static_cast<ssize_t>(content.size())) fail_errno("user namespace", std::string("write ") + path);
+}
+
+void loopback_up() {
+  int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) fail_errno("network namespace", "socket");
+  struct ifreq ifr{};
+  std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+  if (::ioctl(s, SIOCGIFFLAGS, &ifr) != 0) fail_errno("network namespace", "read loopback flags");
+  ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP | IFF_RUNNING);
+  if (::ioctl(s, SIOCSIFFLAGS, &ifr) != 0) fail_errno("network namespace", "bring loopback up");
+  ::close(s);
+}
+
+struct ChildContext {
+  const sandbox::Spec* spec;
+  MountPlan plan;
+  FilterPtr filter;
+  bool isolate = true;
+  int landlock_abi = 0;
+  uid_t uid;
+  gid_t gid;
+  int sock = -1;
+  std::vector<char*> argv, envp;
+  std::vector<std::string> path_dirs;  // PATH of the command's environment
+};
+
+// execvpe() searches the caller's PATH; the command's own environment decides here. Returns the
+// errno that explains the failure (exec only returns on failure).
+int exec_command(const ChildContext& c) {
+  const char* file = c.argv[0];
+  int err = ENOENT;
+  if (std::strchr(file, '/') != nullptr) {
+    ::execve(file, c.argv.data(), c.envp.data());
+    err = errno;
+  } else {
+    for (const auto& dir : c.path_dirs) {
+      std::string candidate = (dir.empty() ? "." : dir) + "/" + file;
+      ::execve(candidate.c_str(), c.argv.data(), c.envp.data());
+      if (errno != ENOENT && errno != ENOTDIR) err = errno;  // remember EACCES and the like
+    }
+  }
+  return err;
+}
+
+[[noreturn]] void run_init(ChildContext& c) {
+  std::vector<sandbox::Layer> layers;
+  try {
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail_errno("init", "PR_SET_PDEATHSIG");
+    if (c.isolate) {
+      write_file("/proc/self/setgroups", "deny");
+      write_file("/proc/self/uid_map", std::to_string(c.uid) + " " + std::to_string(c.uid) + " 1\n");
+      write_file("/proc/self/gid_map", std::to_string(c.gid) + " " + std::to_string(c.gid) + " 1\n");
+      layers.push_back({"user_namespace", true,
+                        "uid " + std::to_string(c.uid) + ", gid " + std::to_string(c.gid) +
+                            " mapped to themselves"});
+      apply_mounts(c.plan);
+      size_t masks = 0, protect = 0;
+      for (const auto& op : c.plan.ops) {
+        masks += op.kind == PathOp::MaskDir || op.kind == PathOp::MaskFile;
+        protect += op.kind == PathOp::Protect;
+      }
+      layers.push_back({"mount_namespace", true,
+                        "/ read-only; writable: " + std::to_string(c.plan.writable.size()) +
+                            " roots" + (c.plan.tmp_writable ? " + private /tmp" : "") +
+                            "; deny_read masks: " + std::to_string(masks) +
+                            "; protected: " + std::to_string(protect) +
+                            "; fresh /proc, minimal /dev"});
+      layers.push_back({"pid_namespace", true, "warden's init is pid 1"});
+      layers.push_back({"ipc_namespace", true, ""});
+      layers.push_back({"uts_namespace", true, ""});
+      if (!c.spec->network) {
+        loopback_up();
+        layers.push_back({"network_namespace", true, "loopback only"});
+      } else {
+        layers.push_back({"network_namespace", false, "host network (network_access = true)"});
+      }
+    }
+    if (::chdir(c.spec->cwd.c_str()) != 0) fail_errno("working directory", c.spec->cwd);
+    if (c.isolate) {
+      drop_all_capabilities();
+      layers.push_back({"capabilities", true, "all dropped, bounding set empty, securebits locked"});
+      if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail_errno("no_new_privs", "prctl");
+      layers.push_back({"no_new_privs", true, ""});
+      layers.push_back(
+          {"landlock", true, apply_landlock(c.plan, c.landlock_abi, c.spec->network)});
+      load_baseline_filter(c.filter.get());
+      layers.push_back({"seccomp", true, describe_baseline_filter()});
+    }
+  } catch (const StepError& e) {
+    send_msg(c.sock, kError, e.part + '\0' + e.why + '\0' + e.hint);
+    ::_exit(126);
+  }
+  // Not ptraceable or readable through /proc by the command it supervises.
+  ::prctl(PR_SET_DUMPABLE, 0);
+  send_msg(c.sock, kReady, encode_layers(layers));
+  std::string go;
+  if (!recv_msg(c.sock, go) || go[0] != kGo) ::_exit(126);  // warden gone: never run unsupervised
+
+  sigset_t set, old;
+  sigemptyset(&set);
+  sigaddset(&set, SIGCHLD);
+  for (int s : kForwarded) sigaddset(&set, s);
+  sigprocmask(SIG_BLOCK, &set, &old);
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) ::_exit(126);
+  pid_t cmd = ::fork();
+  if (cmd == 0) {
+    sigprocmask(SIG_SETMASK, &old, nullptr);
+    // Only 0-2 cross into the command; everything else warden or init held is closed at exec.
+    ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+    int err = exec_command(c);
+    (void)::write(report[1], &err, sizeof err);
+    ::_exit(127);
+  }
+  ::close(report[1]);
+  int exec_errno = 0;
+  if (cmd < 0) {
+    exec_errno = errno;
+  } else if (::read(report[0], &exec_errno, sizeof exec_errno) != sizeof exec_errno) {
+    exec_errno = 0;  // EOF: exec succeeded
+  }
+  if (exec_errno != 0) {
+    if (cmd > 0) ::waitpid(cmd, nullptr, 0);
+    send_msg(c.sock, kExecFailed, int_body(exec_errno));
+    ::_exit(127);
+  }
+  for (;;) {
+    siginfo_t si{};
+    int sig = sigwaitinfo(&set, &si);
+    if (sig < 0) continue;
+    if (sig == SIGCHLD) {
+      int status;
+      pid_t p;
+      while ((p = ::waitpid(-1, &status, WNOHANG)) > 0) {
+        if (p == cmd) {
+          send_msg(c.sock, kExit, int_body(status));
+          ::_exit(0);  // pid 1 leaving kills the rest of the namespace
+        }
+      }
+      continue;
+    }
+    if (si.si_code != SI_KERNEL) ::kill(cmd, sig);
+  }
+}
+
+class LinuxRunning : public sandbox::Running {
+ public:
+  LinuxRunning(pid_t pid, int pidfd, int sock, std::vector<sandbox::Layer> layers, std::string cmd)
+      : pid_(pid), pidfd_(pidfd), sock_(sock), layers_(std::move(layers)), cmd_(std::move(cmd)) {}
+  ~LinuxRunning() override {
+    if (!reaped_) {
+      kill_tree();
+      reap();
+    }
+    ::close(sock_);
+    ::close(pidfd_);
+  }
+  int pid() const override { return pid_; }
+  std::vector<sandbox::Layer> layers() const override { return layers_; }
+  void start() override { send_msg(sock_, kGo); }
+  void forward_signal(int sig) override { ::syscall(SYS_pidfd_send_signal, pidfd_, sig, nullptr, 0); }
+  void kill_tree() override { forward_signal(SIGKILL); }
+  int event_fd() const override { return sock_; }
+
+  sandbox::ExitStatus wait() override {
+    sandbox::ExitStatus st;
+    std::string m;
+    bool got = recv_msg(sock_, m);
+    int init_status = reap();
+    if (got && m[0] == kExit) {
+      int status = body_int(m);
+      st.signaled = WIFSIGNALED(status);
+      st.code = st.signaled ? WTERMSIG(status) : WEXITSTATUS(status);
+    } else if (got && m[0] == kExecFailed) {
+      int err = body_int(m);
+      st.code = err == ENOENT ? 127 : 126;
+      st.error = "cannot execute '" + cmd_ + "': " + std::strerror(err);
+    } else if (WIFSIGNALED(init_status)) {
+      // init itself was killed (warden's kill_tree, the OOM killer): the tree died with it.
+      st.signaled = true;
+      st.code = WTERMSIG(init_status);
+    } else {
+      st.code = 126;
+      st.error = "the sandbox's init ended without reporting the command's status";
+    }
+    return st;
+  }
+
+ private:
+  int reap() {
+    siginfo_t si{};
+    while (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_), &si, WEXITED) != 0 &&
+           errno == EINTR) {
+    }
+    reaped_ = true;
+    if (si.si_code == CLD_EXITED) return W_EXITCODE(si.si_status, 0);
+    return si.si_status & 0x7f;  // as a wait status: terminated by that signal
+  }
+
+  pid_t pid_;
+  int pidfd_;
+  int sock_;
+  std::vector<sandbox::Layer> layers_;
+  std::string cmd_;
+  bool reaped_ = false;
+};
+
+class LinuxLauncher : public sandbox::Launcher {
+ public:
+  std::unique_ptr<sandbox::Running> launch(const sandbox::Spec& spec) override {
+    ChildContext c;
+    c.spec = &spec;
+    c.isolate = spec.mode != sandbox::Mode::FullAccess;
+    c.uid = ::geteuid();
+    c.gid = ::getegid();
+    if (spec.argv.empty()) throw sandbox::SetupError("command", "no command given");
+    if (c.isolate) {
+      c.landlock_abi = landlock_abi();
+      if (c.landlock_abi < 2)
+        throw sandbox::SetupError(
+            "landlock",
+            c.landlock_abi == 0 ? "Landlock is not available in this kernel"
+                                : "Landlock ABI " + std::to_string(c.landlock_abi) +
+                                      " is too old (2, Linux 5.19, is the minimum)",
+            "enable it: a kernel with CONFIG_SECURITY_LANDLOCK=y booted with 'landlock' in its "
+            "lsm= list (cat /sys/kernel/security/lsm)");
+      try {
+        c.plan = plan_mounts(spec);
+      } catch (const StepError& e) {
+        throw sandbox::SetupError(e.part, e.why, e.hint);
+      }
+      c.filter = build_baseline_filter();
+    }
+    for (const auto& a : spec.argv) c.argv.push_back(const_cast<char*>(a.c_str()));
+    c.argv.push_back(nullptr);
+    std::string path = "/usr/local/bin:/usr/bin:/bin";
+    for (const auto& e : spec.env) {
+      c.envp.push_back(const_cast<char*>(e.c_str()));
+      if (e.rfind("PATH=", 0) == 0) path = e.substr(5);
+    }
+    c.envp.push_back(nullptr);
+    for (size_t start = 0;;) {
+      size_t colon = path.find(':', start);
+      c.path_dirs.push_back(path.substr(start, colon - start));
+      if (colon == std::string::npos) break;
+      start = colon + 1;
+    }
+
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+      throw sandbox::SetupError("init", std::string("socketpair: ") + std::strerror(errno));
+    c.sock = sv[1];
+
+    int pidfd = -1;
+    struct clone_args args{};
+    args.flags = CLONE_PIDFD;
+    if (c.isolate) {
+      args.flags |= CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
+      if (!spec.network) args.flags |= CLONE_NEWNET;
+    }
+    args.pidfd = reinterpret_cast<std::uint64_t>(&pidfd);
+    args.exit_signal = SIGCHLD;
+    // A raw clone3 is a fork: warden is single-threaded here, so the copy is consistent.
+    long pid = ::syscall(SYS_clone3, &args, sizeof args);
+    if (pid < 0) {
+      int err = errno;
+      ::close(sv[0]);
+      ::close(sv[1]);
+      throw sandbox::SetupError("namespaces", std::string("clone3: ") + std::strerror(err),
+                                userns_hint(err));
+    }
+    if (pid == 0) {
+      ::close(sv[0]);
+      run_init(c);
+    }
+    ::close(sv[1]);
+    std::string m;
+    if (!recv_msg(sv[0], m) || m[0] != kReady) {
+      siginfo_t si{};
+      ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &si, WEXITED);
+      ::close(pidfd);
+      ::close(sv[0]);
+      if (!m.empty() && m[0] == kError) {
+        std::string body = m.substr(1);
+        size_t a = body.find('\0'), b = body.find('\0', a + 1);
+        throw sandbox::SetupError(body.substr(0, a), body.substr(a + 1, b - a - 1),
+                                  b == std::string::npos ? "" : body.substr(b + 1));
+      }
+      throw sandbox::SetupError("init", "the sandbox's init died during setup (status " +
+                                            std::to_string(si.si_status) + ")");
+    }
+    auto layers = decode_layers(std::string_view(m).substr(1));
+    if (!c.isolate) layers.push_back({"sandbox", false, "danger-full-access: no isolation"});
+    return std::make_unique<LinuxRunning>(static_cast<pid_t>(pid), pidfd, sv[0], std::move(layers),
+                                          spec.argv[0]);
+  }
+};
+
+}  // namespace
+
+KernelFeatures probe_kernel() { return {landlock_abi()}; }
+
+std::unique_ptr<sandbox::Launcher> make_launcher() { return std::make_unique<LinuxLauncher>(); }
+
+}  // namespace warden::linux_backend

@@ -1,0 +1,1 @@
+#include "warden/macos/seatbelt.hpp"

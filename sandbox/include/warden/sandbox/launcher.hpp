@@ -1,0 +1,64 @@
+// The launcher interface that each platform backend implements.
+#pragma once
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "warden/sandbox/spec.hpp"
+
+namespace warden::sandbox {
+
+// A part of the sandbox that could not be set up. The command never runs; warden exits 126.
+class SetupError : public std::runtime_error {
+ public:
+  SetupError(std::string part, const std::string& why, std::string hint = {})
+      : std::runtime_error(part + ": " + why), part_(std::move(part)), hint_(std::move(hint)) {}
+  const std::string& part() const { return part_; }
+  const std::string& hint() const { return hint_; }
+
+ private:
+  std::string part_;
+  std::string hint_;
+};
+
+// What one layer of isolation does on this machine, for the audit `start` event and -v.
+struct Layer {
+  std::string name;    // "user_namespace", "landlock", "seccomp", ...
+  bool active = false;
+  std::string detail;  // "abi 7", "uid 1000 -> 1000", ...
+};
+
+struct ExitStatus {
+  bool signaled = false;
+  int code = 0;       // exit code, or the signal number when signaled
+  std::string error;  // set when the command could not be executed (then code is 126 or 127)
+
+  // The contract's exit status of `warden run`: the command's own, or 128+N.
+  int warden_code() const { return signaled ? 128 + code : code; }
+};
+
+class Running {
+ public:
+  virtual ~Running() = default;
+  virtual int pid() const = 0;  // as seen by warden
+  virtual std::vector<Layer> layers() const = 0;
+  // The sandbox is set up and waiting; this lets the command run.
+  virtual void start() = 0;
+  virtual void forward_signal(int sig) = 0;
+  virtual void kill_tree() = 0;
+  // Becomes readable when the command has ended (for poll alongside warden's other fds).
+  virtual int event_fd() const = 0;
+  // Blocks until the command ended; returns its status.
+  virtual ExitStatus wait() = 0;
+};
+
+class Launcher {
+ public:
+  virtual ~Launcher() = default;
+  // Throws SetupError when any part of the sandbox cannot be set up; never runs the command then.
+  virtual std::unique_ptr<Running> launch(const Spec& spec) = 0;
+};
+
+}  // namespace warden::sandbox

@@ -1,0 +1,35 @@
+// The platform-neutral description of a sandbox: what the command may read, write and reach.
+// linux/ and macos/ turn a Spec into kernel (or Seatbelt) enforcement.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace warden::sandbox {
+
+enum class Mode { ReadOnly, WorkspaceWrite, FullAccess };
+
+const char* to_string(Mode m);
+
+struct Spec {
+  Mode mode = Mode::WorkspaceWrite;
+  // Absolute, normalised paths. The workspace is writable in workspace-write and readable otherwise.
+  std::string workspace;
+  // Besides the workspace: writable_roots and $TMPDIR (unless excluded). Only used in workspace-write.
+  std::vector<std::string> writable_roots;
+  // /tmp is always a private tmpfs (host sockets such as tmux's live there); it is writable unless
+  // the mode is read-only or exclude_slash_tmp is set.
+  bool tmp_writable = true;
+  // Names relative to each writable root that stay read-only: ".git/hooks", ".git/modules/*/hooks".
+  std::vector<std::string> protected_names;
+  // Absolute paths (already ~-expanded) made unreadable. Glob characters are expanded at start.
+  std::vector<std::string> deny_read;
+  // true: the host network; false: a network namespace with only loopback.
+  bool network = false;
+
+  std::vector<std::string> argv;  // argv[0] is looked up in PATH of env
+  std::string cwd;                // absolute
+  std::vector<std::string> env;   // NAME=VALUE, the complete environment of the command
+};
+
+}  // namespace warden::sandbox

@@ -1,0 +1,260 @@
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "audit.hpp"
+#include "commands.hpp"
+#include "warden/linux/launcher.hpp"
+#include "warden/policy/json.hpp"
+
+extern char** environ;
+
+namespace warden::supervisor {
+namespace {
+
+namespace json = policy::json;
+
+constexpr int kForwarded[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
+constexpr int kUsageError = 125;
+constexpr int kSetupError = 126;
+
+std::string resolve(const std::string& path) {
+  char buf[PATH_MAX];
+  if (::realpath(path.c_str(), buf) == nullptr) return {};
+  return buf;
+}
+
+void print_warnings(const policy::Config& config, int verbosity) {
+  if (verbosity < 0) return;
+  for (const auto& w : config.warnings) std::fprintf(stderr, "warden: warning: %s\n", w.c_str());
+}
+
+policy::Config load(const Invocation& inv) {
+  policy::LoadOptions load = inv.load;
+  resolve_homes(load);
+  return policy::load_config(load);
+}
+
+void write_strings(json::Writer& w, const char* key, const std::vector<std::string>& v) {
+  w.key(key).begin_array();
+  for (const auto& s : v) w.string(s);
+  w.end_array();
+}
+
+std::string start_event(const policy::Config& config, const sandbox::Spec& spec,
+                        const std::vector<sandbox::Layer>& layers, const std::string& error) {
+  json::Writer w;
+  w.begin_object().key("event").string("start").key("time").string(utc_now());
+  w.key("warden_pid").number(static_cast<std::int64_t>(::getpid()));
+  write_strings(w, "command", spec.argv);
+  w.key("cwd").string(spec.cwd).key("workspace").string(spec.workspace);
+  write_strings(w, "config_sources", config.sources);
+  w.key("profile");
+  if (config.profile) w.string(*config.profile);
+  else w.null();
+  w.key("sandbox_mode").string(policy::to_string(config.sandbox_mode.value));
+  const auto& ap = config.approval_policy.value;
+  w.key("approval_policy").string(policy::to_string(ap.kind));
+  w.key("granular").begin_object();
+  w.key("sandbox_approval").boolean(ap.granular.sandbox_approval);
+  w.key("rules").boolean(ap.granular.rules);
+  w.key("mcp_elicitations").boolean(ap.granular.mcp_elicitations);
+  w.key("request_permissions").boolean(ap.granular.request_permissions);
+  w.key("skill_approval").boolean(ap.granular.skill_approval);
+  w.end_object();
+  w.key("approvals_reviewer").string(policy::to_string(config.approvals_reviewer.value));
+  w.key("network_access").boolean(spec.network);
+  write_strings(w, "writable_roots", spec.writable_roots);
+  write_strings(w, "deny_read", spec.deny_read);
+  write_strings(w, "protected", spec.protected_names);
+  w.key("on_deny").string(policy::to_string(config.on_deny.value));
+  w.key("layers").begin_object();
+  for (const auto& l : layers) {
+    w.key(l.name).begin_object().key("active").boolean(l.active).key("detail").string(l.detail);
+    w.end_object();
+  }
+  w.end_object();
+  if (!error.empty()) w.key("setup_error").string(error);
+  w.end_object();
+  return w.take();
+}
+
+std::string exit_event(int status, int signal, std::int64_t elapsed_ms, const std::string& error) {
+  json::Writer w;
+  w.begin_object().key("event").string("exit").key("time").string(utc_now());
+  w.key("status").number(static_cast<std::int64_t>(status));
+  w.key("signal");
+  if (signal > 0) w.number(static_cast<std::int64_t>(signal));
+  else w.null();
+  w.key("elapsed_ms").number(elapsed_ms);
+  if (!error.empty()) w.key("error").string(error);
+  w.end_object();
+  return w.take();
+}
+
+}  // namespace
+
+void resolve_homes(policy::LoadOptions& load) {
+  const char* home = std::getenv("HOME");
+  if (home == nullptr || *home == '\0') {
+    const passwd* pw = ::getpwuid(::getuid());
+    home = pw != nullptr ? pw->pw_dir : "/";
+  }
+  load.home = home;
+  const char* wh = std::getenv("WARDEN_HOME");
+  load.warden_home = (wh != nullptr && *wh != '\0') ? std::string(wh) : load.home + "/.warden";
+}
+
+sandbox::Spec build_spec(const policy::Config& config, const RunContext& context) {
+  sandbox::Spec spec;
+  switch (config.sandbox_mode.value) {
+    case policy::SandboxMode::ReadOnly:
+      spec.mode = sandbox::Mode::ReadOnly;
+      break;
+    case policy::SandboxMode::WorkspaceWrite:
+      spec.mode = sandbox::Mode::WorkspaceWrite;
+      break;
+    case policy::SandboxMode::DangerFullAccess:
+      spec.mode = sandbox::Mode::FullAccess;
+      break;
+  }
+  spec.workspace = context.workspace;
+  spec.cwd = context.workspace;
+  spec.argv = context.argv;
+  spec.env = context.env;
+  spec.env.push_back(std::string("WARDEN_SANDBOX=") + sandbox::to_string(spec.mode));
+  const bool write = spec.mode == sandbox::Mode::WorkspaceWrite;
+  if (write) {
+    spec.writable_roots = config.writable_roots.value;
+    if (!config.exclude_tmpdir_env_var.value) {
+      for (const auto& e : context.env) {
+        if (e.rfind("TMPDIR=", 0) != 0) continue;
+        std::string tmpdir = resolve(e.substr(7));
+        // /tmp itself is the sandbox's private tmpfs already.
+        if (!tmpdir.empty() && tmpdir != "/tmp") spec.writable_roots.push_back(tmpdir);
+      }
+    }
+    spec.protected_names = config.protected_paths.value;
+  }
+  spec.tmp_writable = write && !config.exclude_slash_tmp.value;
+  spec.deny_read = config.deny_read.value;
+  spec.network = spec.mode == sandbox::Mode::FullAccess || (write && config.network_access.value);
+  return spec;
+}
+
+int config_command(const Invocation& inv) {
+  policy::Config config;
+  try {
+    config = load(inv);
+  } catch (const policy::ConfigError& e) {
+    std::fprintf(stderr, "warden: %s\n", e.what());
+    return kUsageError;
+  }
+  print_warnings(config, inv.verbosity);
+  std::string text = policy::to_toml(config);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  return 0;
+}
+
+int run_command(const Invocation& inv) {
+  const auto started = std::chrono::steady_clock::now();
+  policy::Config config;
+  try {
+    config = load(inv);
+  } catch (const policy::ConfigError& e) {
+    std::fprintf(stderr, "warden: %s\n", e.what());
+    return kUsageError;
+  }
+  print_warnings(config, inv.verbosity);
+
+  RunContext context;
+  std::string ws = inv.workspace.value_or(".");
+  context.workspace = resolve(ws);
+  if (context.workspace.empty()) {
+    std::fprintf(stderr, "warden: workspace %s: %s\n", ws.c_str(), std::strerror(errno));
+    return kUsageError;
+  }
+  for (char** e = environ; *e != nullptr; ++e) context.env.emplace_back(*e);
+  context.argv = inv.command;
+  sandbox::Spec spec = build_spec(config, context);
+
+  std::unique_ptr<AuditLog> audit;
+  if (inv.audit) {
+    try {
+      audit = AuditLog::open(*inv.audit);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "warden: %s\n", e.what());
+      return kUsageError;
+    }
+  }
+  auto elapsed_ms = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 started)
+        .count();
+  };
+
+  std::unique_ptr<sandbox::Running> running;
+  try {
+    running = linux_backend::make_launcher()->launch(spec);
+  } catch (const sandbox::SetupError& e) {
+    std::fprintf(stderr, "warden: the sandbox could not be set up, the command did not run\n");
+    std::fprintf(stderr, "warden: %s\n", e.what());
+    if (!e.hint().empty()) std::fprintf(stderr, "warden: hint: %s\n", e.hint().c_str());
+    if (audit) {
+      audit->write(start_event(config, spec, {}, e.what()));
+      audit->write(exit_event(kSetupError, 0, elapsed_ms(), e.what()));
+    }
+    return kSetupError;
+  }
+  const auto layers = running->layers();
+  if (inv.verbosity > 0) {
+    for (const auto& l : layers)
+      std::fprintf(stderr, "warden: %-18s %s %s\n", l.name.c_str(), l.active ? "on " : "off",
+                   l.detail.c_str());
+  }
+  if (audit && !audit->write(start_event(config, spec, layers, {}))) {
+    // An unrecorded run is a run nobody can account for: refuse it.
+    running->kill_tree();
+    return kSetupError;
+  }
+
+  // Forwarded signals are taken through a signalfd; the command was cloned with warden's mask.
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : kForwarded) sigaddset(&set, s);
+  sigprocmask(SIG_BLOCK, &set, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+  int sfd = ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  running->start();
+  for (;;) {
+    pollfd fds[2] = {{running->event_fd(), POLLIN, 0}, {sfd, POLLIN, 0}};
+    int n = ::poll(fds, sfd >= 0 ? 2 : 1, -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (fds[0].revents != 0) break;
+    if (sfd >= 0 && (fds[1].revents & POLLIN) != 0) {
+      signalfd_siginfo si{};
+      while (::read(sfd, &si, sizeof si) == sizeof si) {
+        // The terminal's own signals (SI_KERNEL) already reached the command's process group.
+        if (si.ssi_code != SI_KERNEL) running->forward_signal(static_cast<int>(si.ssi_signo));
+      }
+    }
+  }
+  sandbox::ExitStatus st = running->wait();
+  if (sfd >= 0) ::close(sfd);
+  if (!st.error.empty()) std::fprintf(stderr, "warden: %s\n", st.error.c_str());
+  int code = st.warden_code();
+  if (audit) audit->write(exit_event(code, st.signaled ? st.code : 0, elapsed_ms(), st.error));
+  return code;
+}
+
+}  // namespace warden::supervisor
