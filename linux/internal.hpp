@@ -22,12 +22,12 @@ struct StepError {
 // --- mounts.cpp: the filesystem view, computed before clone, applied inside the new namespaces.
 struct PathOp {
   enum Kind { BindRw, BindRo, MaskDir, MaskFile, Protect } kind;
-  std::string path;  // absolute; where the op applies in the sandbox's view (same as on the host)
+  std::string path;    // absolute; where the op applies in the sandbox's view (same as on the host)
   int source_fd = -1;  // BindRw/BindRo: a detached clone of the host tree, captured in the child
 };
 struct MountPlan {
-  std::vector<PathOp> ops;              // applied in order (parents before children)
-  std::vector<std::string> writable;    // Landlock: paths with every right
+  std::vector<PathOp> ops;            // applied in order (parents before children)
+  std::vector<std::string> writable;  // Landlock: paths with every right
   bool tmp_writable = false;
 };
 // Decides what to bind, mask and protect. Reads only the top of each root (no tree scan).

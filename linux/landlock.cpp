@@ -17,8 +17,8 @@ namespace warden::linux_backend {
 namespace {
 
 // Debian 12's kernel headers stop at ABI 2-3; these are the kernel's values.
-constexpr std::uint64_t kTruncate = 1ULL << 14;  // ABI 3
-constexpr std::uint64_t kRefer = 1ULL << 13;     // ABI 2
+constexpr std::uint64_t kTruncate = 1ULL << 14;          // ABI 3
+constexpr std::uint64_t kRefer = 1ULL << 13;             // ABI 2
 constexpr std::uint64_t kScopeAbstractUnix = 1ULL << 0;  // ABI 6
 constexpr std::uint64_t kScopeSignal = 1ULL << 1;        // ABI 6
 
@@ -42,7 +42,7 @@ void add_rule(int ruleset, const std::string& path, std::uint64_t access) {
     if (errno == ENOENT) return;
     fail_errno("landlock", "open " + path);
   }
-  struct landlock_path_beneath_attr rule{};
+  struct landlock_path_beneath_attr rule {};
   rule.allowed_access = access;
   rule.parent_fd = fd;
   if (::syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0) != 0)
@@ -69,15 +69,16 @@ std::string apply_landlock(const MountPlan& plan, int abi, bool scope_abstract_u
   if (abi >= 6) {
     attr.scoped = kScopeSignal | (scope_abstract_unix ? kScopeAbstractUnix : 0);
     size = sizeof attr;
-    detail += scope_abstract_unix ? "; scoped: signals, abstract unix sockets" : "; scoped: signals";
+    detail +=
+        scope_abstract_unix ? "; scoped: signals, abstract unix sockets" : "; scoped: signals";
   } else if (abi >= 4) {
     size = offsetof(RulesetAttr, scoped);
   }
   int ruleset = static_cast<int>(::syscall(SYS_landlock_create_ruleset, &attr, size, 0));
   if (ruleset < 0) fail_errno("landlock", "create ruleset");
 
-  const std::uint64_t everything = handled & ~(LANDLOCK_ACCESS_FS_MAKE_CHAR |
-                                               LANDLOCK_ACCESS_FS_MAKE_BLOCK);
+  const std::uint64_t everything =
+      handled & ~(LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_BLOCK);
   add_rule(ruleset, "/", kRead | LANDLOCK_ACCESS_FS_EXECUTE);
   // /dev/null, ttys and ptys are written; `> /dev/null` opens with O_TRUNC.
   add_rule(ruleset, "/dev", kRead | LANDLOCK_ACCESS_FS_WRITE_FILE | (handled & kTruncate));

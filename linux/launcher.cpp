@@ -38,7 +38,8 @@ namespace {
 
 // Signals warden passes on. Terminal-generated ones (si_code SI_KERNEL) already reached the
 // command, which shares warden's process group, so they are not sent twice.
-constexpr int kForwarded[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
+constexpr int kForwarded[] = {SIGHUP,  SIGINT,  SIGQUIT,  SIGTERM,
+                              SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
 
 enum Msg : char { kReady = 'R', kError = 'E', kExit = 'X', kExecFailed = 'F', kGo = 'G' };
 
@@ -50,7 +51,9 @@ void send_msg(int sock, char type, const std::string& body = {}) {
   (void)::send(sock, m.data(), m.size(), MSG_NOSIGNAL);
 }
 
-std::string int_body(int v) { return std::string(reinterpret_cast<const char*>(&v), sizeof v); }
+std::string int_body(int v) {
+  return std::string(reinterpret_cast<const char*>(&v), sizeof v);
+}
 int body_int(const std::string& m) {
   int v = 0;
   if (m.size() >= 1 + sizeof v) std::memcpy(&v, m.data() + 1, sizeof v);
@@ -69,7 +72,8 @@ bool recv_msg(int sock, std::string& out) {
 
 std::string encode_layers(const std::vector<sandbox::Layer>& layers) {
   std::string s;
-  for (const auto& l : layers) s += l.name + '\x1f' + (l.active ? "1" : "0") + '\x1f' + l.detail + '\x1e';
+  for (const auto& l : layers)
+    s += l.name + '\x1f' + (l.active ? "1" : "0") + '\x1f' + l.detail + '\x1e';
   return s;
 }
 
@@ -95,13 +99,14 @@ void write_file(const char* path, const std::string& content) {
   int err = errno;
   ::close(fd);
   errno = err;
-  if (n != static_cast<ssize_t>(content.size())) fail_errno("user namespace", std::string("write ") + path);
+  if (n != static_cast<ssize_t>(content.size()))
+    fail_errno("user namespace", std::string("write ") + path);
 }
 
 void loopback_up() {
   int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (s < 0) fail_errno("network namespace", "socket");
-  struct ifreq ifr{};
+  struct ifreq ifr {};
   std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
   if (::ioctl(s, SIOCGIFFLAGS, &ifr) != 0) fail_errno("network namespace", "read loopback flags");
   ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP | IFF_RUNNING);
@@ -146,8 +151,10 @@ int exec_command(const ChildContext& c) {
     if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail_errno("init", "PR_SET_PDEATHSIG");
     if (c.isolate) {
       write_file("/proc/self/setgroups", "deny");
-      write_file("/proc/self/uid_map", std::to_string(c.uid) + " " + std::to_string(c.uid) + " 1\n");
-      write_file("/proc/self/gid_map", std::to_string(c.gid) + " " + std::to_string(c.gid) + " 1\n");
+      write_file("/proc/self/uid_map",
+                 std::to_string(c.uid) + " " + std::to_string(c.uid) + " 1\n");
+      write_file("/proc/self/gid_map",
+                 std::to_string(c.gid) + " " + std::to_string(c.gid) + " 1\n");
       layers.push_back({"user_namespace", true,
                         "uid " + std::to_string(c.uid) + ", gid " + std::to_string(c.gid) +
                             " mapped to themselves"});
@@ -160,9 +167,8 @@ int exec_command(const ChildContext& c) {
       layers.push_back({"mount_namespace", true,
                         "/ read-only; writable: " + std::to_string(c.plan.writable.size()) +
                             " roots" + (c.plan.tmp_writable ? " + private /tmp" : "") +
-                            "; deny_read masks: " + std::to_string(masks) +
-                            "; protected: " + std::to_string(protect) +
-                            "; fresh /proc, minimal /dev"});
+                            "; deny_read masks: " + std::to_string(masks) + "; protected: " +
+                            std::to_string(protect) + "; fresh /proc, minimal /dev"});
       layers.push_back({"pid_namespace", true, "warden's init is pid 1"});
       layers.push_back({"ipc_namespace", true, ""});
       layers.push_back({"uts_namespace", true, ""});
@@ -176,11 +182,11 @@ int exec_command(const ChildContext& c) {
     if (::chdir(c.spec->cwd.c_str()) != 0) fail_errno("working directory", c.spec->cwd);
     if (c.isolate) {
       drop_all_capabilities();
-      layers.push_back({"capabilities", true, "all dropped, bounding set empty, securebits locked"});
+      layers.push_back(
+          {"capabilities", true, "all dropped, bounding set empty, securebits locked"});
       if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail_errno("no_new_privs", "prctl");
       layers.push_back({"no_new_privs", true, ""});
-      layers.push_back(
-          {"landlock", true, apply_landlock(c.plan, c.landlock_abi, c.spec->network)});
+      layers.push_back({"landlock", true, apply_landlock(c.plan, c.landlock_abi, c.spec->network)});
       load_baseline_filter(c.filter.get());
       layers.push_back({"seccomp", true, describe_baseline_filter()});
     }
@@ -256,7 +262,9 @@ class LinuxRunning : public sandbox::Running {
   int pid() const override { return pid_; }
   std::vector<sandbox::Layer> layers() const override { return layers_; }
   void start() override { send_msg(sock_, kGo); }
-  void forward_signal(int sig) override { ::syscall(SYS_pidfd_send_signal, pidfd_, sig, nullptr, 0); }
+  void forward_signal(int sig) override {
+    ::syscall(SYS_pidfd_send_signal, pidfd_, sig, nullptr, 0);
+  }
   void kill_tree() override { forward_signal(SIGKILL); }
   int event_fd() const override { return sock_; }
 
@@ -350,7 +358,7 @@ class LinuxLauncher : public sandbox::Launcher {
     c.sock = sv[1];
 
     int pidfd = -1;
-    struct clone_args args{};
+    struct clone_args args {};
     args.flags = CLONE_PIDFD;
     if (c.isolate) {
       args.flags |= CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
@@ -396,8 +404,12 @@ class LinuxLauncher : public sandbox::Launcher {
 
 }  // namespace
 
-KernelFeatures probe_kernel() { return {landlock_abi()}; }
+KernelFeatures probe_kernel() {
+  return {landlock_abi()};
+}
 
-std::unique_ptr<sandbox::Launcher> make_launcher() { return std::make_unique<LinuxLauncher>(); }
+std::unique_ptr<sandbox::Launcher> make_launcher() {
+  return std::make_unique<LinuxLauncher>();
+}
 
 }  // namespace warden::linux_backend

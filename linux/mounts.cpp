@@ -22,7 +22,9 @@
 namespace warden::linux_backend {
 namespace {
 
-int depth(const std::string& p) { return static_cast<int>(std::count(p.begin(), p.end(), '/')); }
+int depth(const std::string& p) {
+  return static_cast<int>(std::count(p.begin(), p.end(), '/'));
+}
 
 bool is_under(const std::string& path, const std::string& root) {
   if (root == "/") return true;
@@ -30,7 +32,9 @@ bool is_under(const std::string& path, const std::string& root) {
                           path[root.size()] == '/');
 }
 
-bool has_glob(const std::string& s) { return s.find_first_of("*?[") != std::string::npos; }
+bool has_glob(const std::string& s) {
+  return s.find_first_of("*?[") != std::string::npos;
+}
 
 std::string real(const std::string& p) {
   char buf[PATH_MAX];
@@ -62,14 +66,15 @@ void expand_protected(const std::string& root, const std::string& name,
       if (d == nullptr) continue;
       while (dirent* e = ::readdir(d)) {
         if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
-        if (::fnmatch(part.c_str(), e->d_name, FNM_PERIOD) == 0) next.push_back(dir + "/" + e->d_name);
+        if (::fnmatch(part.c_str(), e->d_name, FNM_PERIOD) == 0)
+          next.push_back(dir + "/" + e->d_name);
       }
       ::closedir(d);
     }
     current = std::move(next);
   }
   for (const auto& p : current) {
-    struct stat st{};
+    struct stat st {};
     if (::lstat(p.c_str(), &st) != 0) continue;  // absent: the broker's job (creation is held)
     if (S_ISLNK(st.st_mode)) {
       // Protect what the link names when that lies in the same root; a link out of the root
@@ -88,8 +93,9 @@ int open_tree_clone(const std::string& path, unsigned extra) {
   return fd;
 }
 
-void set_attr(int dfd, const char* path, unsigned flags, std::uint64_t set, const std::string& what) {
-  struct mount_attr attr{};
+void set_attr(int dfd, const char* path, unsigned flags, std::uint64_t set,
+              const std::string& what) {
+  struct mount_attr attr {};
   attr.attr_set = set;
   if (::mount_setattr(dfd, path, flags, &attr, sizeof attr) != 0)
     fail_errno("mount namespace", "cannot make " + what + " read-only");
@@ -121,7 +127,7 @@ void attach(int mnt, int dfd, const std::string& path, const char* part) {
 // Creates a missing mount point. Only succeeds on the tmpfs instances warden made itself
 // (/tmp, masks): the inherited tree is read-only by now.
 void ensure_mountpoint(const std::string& path, bool dir) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) == 0) return;
   std::string prefix;
   size_t pos = 1;
@@ -159,15 +165,16 @@ void build_dev(std::vector<std::pair<std::string, int>>& nodes) {
   attach(new_fs("devpts", {{"ptmxmode", "0666"}, {"mode", "0620"}},
                 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, "/dev/pts"),
          dev, "pts", "/dev/pts");
-  attach(new_fs("tmpfs", {{"mode", "1777"}}, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "/dev/shm"),
-         dev, "shm", "/dev/shm");
+  attach(new_fs("tmpfs", {{"mode", "1777"}}, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "/dev/shm"), dev,
+         "shm", "/dev/shm");
   const std::pair<const char*, const char*> links[] = {{"pts/ptmx", "ptmx"},
                                                        {"/proc/self/fd", "fd"},
                                                        {"/proc/self/fd/0", "stdin"},
                                                        {"/proc/self/fd/1", "stdout"},
                                                        {"/proc/self/fd/2", "stderr"}};
   for (const auto& [target, name] : links) {
-    if (::symlinkat(target, dev, name) != 0) fail_errno("/dev", std::string("symlink /dev/") + name);
+    if (::symlinkat(target, dev, name) != 0)
+      fail_errno("/dev", std::string("symlink /dev/") + name);
   }
   set_attr(dev, "", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY, "/dev");
   ::close(dev);
@@ -190,7 +197,7 @@ MountPlan plan_mounts(const sandbox::Spec& spec) {
   add_root(spec.workspace, write);
   if (write) {
     for (const auto& root : spec.writable_roots) {
-      struct stat st{};
+      struct stat st {};
       if (::stat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;  // as Codex: skip
       add_root(root, true);
     }
@@ -212,7 +219,7 @@ MountPlan plan_mounts(const sandbox::Spec& spec) {
       paths.push_back(pattern);
     }
     for (auto& p : paths) {
-      struct stat st{};
+      struct stat st {};
       if (::stat(p.c_str(), &st) != 0) continue;  // nothing there to hide
       // Mask what the path resolves to: a symlinked ~/.aws hides its real target.
       std::string target = real(p);
@@ -252,8 +259,8 @@ void apply_mounts(MountPlan& plan) {
   for (const char* name : {"null", "zero", "full", "random", "urandom", "tty"})
     nodes.emplace_back(name, open_tree_clone(std::string("/dev/") + name, 0));
 
-  set_attr(AT_FDCWD, "/", AT_RECURSIVE,
-           MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "/ and its submounts");
+  set_attr(AT_FDCWD, "/", AT_RECURSIVE, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+           "/ and its submounts");
 
   attach(new_fs("proc", {}, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, "/proc",
                 "a fresh /proc cannot be mounted over a partly masked one: a container runtime's "
@@ -267,6 +274,11 @@ void apply_mounts(MountPlan& plan) {
   std::vector<std::string> make_ro;
   for (size_t i = 0; i < plan.ops.size(); ++i) {
     auto& op = plan.ops[i];
+    struct stat st {};
+    // A mask or protection whose path is not in the sandbox's view (under the private /tmp, or
+    // inside another mask) has nothing left to hide.
+    if (op.kind != PathOp::BindRw && op.kind != PathOp::BindRo && ::stat(op.path.c_str(), &st) != 0)
+      continue;
     switch (op.kind) {
       case PathOp::BindRw:
       case PathOp::BindRo:
@@ -287,9 +299,9 @@ void apply_mounts(MountPlan& plan) {
       }
       case PathOp::MaskFile: {
         if (empty_file_mnt < 0) {
-          empty_file_mnt = new_fs("tmpfs", {{"mode", "0000"}, {"size", "4k"}},
-                                  MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
-                                  "deny_read");
+          empty_file_mnt =
+              new_fs("tmpfs", {{"mode", "0000"}, {"size", "4k"}},
+                     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, "deny_read");
           int f = ::openat(empty_file_mnt, "empty", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0);
           if (f < 0) fail_errno("deny_read", "cannot create the mask file");
           ::close(f);
@@ -301,9 +313,9 @@ void apply_mounts(MountPlan& plan) {
         break;
       }
       case PathOp::Protect: {
-        int clone = ::open_tree(AT_FDCWD, op.path.c_str(),
-                                OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE |
-                                    AT_SYMLINK_NOFOLLOW);
+        int clone =
+            ::open_tree(AT_FDCWD, op.path.c_str(),
+                        OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_SYMLINK_NOFOLLOW);
         if (clone < 0) {
           if (errno == ENOENT) break;  // vanished since planning: nothing left to protect
           fail_errno("protected", "cannot clone " + op.path);

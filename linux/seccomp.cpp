@@ -33,31 +33,67 @@ struct Refusal {
   int err;
 };
 constexpr Refusal kRefused[] = {
-    {__NR_io_uring_setup, ENOSYS}, {__NR_io_uring_enter, ENOSYS},
+    {__NR_io_uring_setup, ENOSYS},
+    {__NR_io_uring_enter, ENOSYS},
     {__NR_io_uring_register, ENOSYS},
     // clone3 takes its flags in memory BPF cannot read; libc falls back to clone on ENOSYS.
     {__NR_clone3, ENOSYS},
-    {__NR_bpf, EPERM}, {__NR_perf_event_open, EPERM}, {__NR_userfaultfd, EPERM},
-    {__NR_keyctl, EPERM}, {__NR_add_key, EPERM}, {__NR_request_key, EPERM},
-    {__NR_kexec_load, EPERM}, {__NR_kexec_file_load, EPERM}, {__NR_init_module, EPERM},
-    {__NR_finit_module, EPERM}, {__NR_delete_module, EPERM},
-    {__NR_mount, EPERM}, {__NR_umount2, EPERM}, {__NR_pivot_root, EPERM},
-    {__NR_move_mount, EPERM}, {__NR_open_tree, EPERM}, {__NR_open_tree_attr, EPERM},
-    {__NR_fsopen, EPERM}, {__NR_fsconfig, EPERM}, {__NR_fsmount, EPERM}, {__NR_fspick, EPERM},
-    {__NR_mount_setattr, EPERM}, {__NR_chroot, EPERM}, {__NR_setns, EPERM},
-    {__NR_open_by_handle_at, EPERM}, {__NR_name_to_handle_at, EPERM},
-    {__NR_ptrace, EPERM}, {__NR_process_vm_readv, EPERM}, {__NR_process_vm_writev, EPERM},
-    {__NR_acct, EPERM}, {__NR_swapon, EPERM}, {__NR_swapoff, EPERM}, {__NR_reboot, EPERM},
-    {__NR_settimeofday, EPERM}, {__NR_clock_settime, EPERM}, {__NR_clock_adjtime, EPERM},
-    {__NR_adjtimex, EPERM}, {__NR_syslog, EPERM}, {__NR_quotactl, EPERM},
-    {__NR_quotactl_fd, EPERM}, {__NR_lookup_dcookie, EPERM}, {__NR_vhangup, EPERM},
-    {__NR_iopl, EPERM}, {__NR_ioperm, EPERM}, {__NR_uselib, EPERM}, {__NR_ustat, EPERM},
-    {__NR_sysfs, EPERM}, {__NR__sysctl, EPERM}, {__NR_nfsservctl, EPERM},
-    {__NR_create_module, EPERM}, {__NR_get_kernel_syms, EPERM}, {__NR_query_module, EPERM},
+    {__NR_bpf, EPERM},
+    {__NR_perf_event_open, EPERM},
+    {__NR_userfaultfd, EPERM},
+    {__NR_keyctl, EPERM},
+    {__NR_add_key, EPERM},
+    {__NR_request_key, EPERM},
+    {__NR_kexec_load, EPERM},
+    {__NR_kexec_file_load, EPERM},
+    {__NR_init_module, EPERM},
+    {__NR_finit_module, EPERM},
+    {__NR_delete_module, EPERM},
+    {__NR_mount, EPERM},
+    {__NR_umount2, EPERM},
+    {__NR_pivot_root, EPERM},
+    {__NR_move_mount, EPERM},
+    {__NR_open_tree, EPERM},
+    {__NR_open_tree_attr, EPERM},
+    {__NR_fsopen, EPERM},
+    {__NR_fsconfig, EPERM},
+    {__NR_fsmount, EPERM},
+    {__NR_fspick, EPERM},
+    {__NR_mount_setattr, EPERM},
+    {__NR_chroot, EPERM},
+    {__NR_setns, EPERM},
+    {__NR_open_by_handle_at, EPERM},
+    {__NR_name_to_handle_at, EPERM},
+    {__NR_ptrace, EPERM},
+    {__NR_process_vm_readv, EPERM},
+    {__NR_process_vm_writev, EPERM},
+    {__NR_acct, EPERM},
+    {__NR_swapon, EPERM},
+    {__NR_swapoff, EPERM},
+    {__NR_reboot, EPERM},
+    {__NR_settimeofday, EPERM},
+    {__NR_clock_settime, EPERM},
+    {__NR_clock_adjtime, EPERM},
+    {__NR_adjtimex, EPERM},
+    {__NR_syslog, EPERM},
+    {__NR_quotactl, EPERM},
+    {__NR_quotactl_fd, EPERM},
+    {__NR_lookup_dcookie, EPERM},
+    {__NR_vhangup, EPERM},
+    {__NR_iopl, EPERM},
+    {__NR_ioperm, EPERM},
+    {__NR_uselib, EPERM},
+    {__NR_ustat, EPERM},
+    {__NR_sysfs, EPERM},
+    {__NR__sysctl, EPERM},
+    {__NR_nfsservctl, EPERM},
+    {__NR_create_module, EPERM},
+    {__NR_get_kernel_syms, EPERM},
+    {__NR_query_module, EPERM},
 };
 
-constexpr unsigned long kNamespaceFlags[] = {CLONE_NEWUSER, CLONE_NEWNS,  CLONE_NEWPID,
-                                             CLONE_NEWNET,  CLONE_NEWIPC, CLONE_NEWUTS,
+constexpr unsigned long kNamespaceFlags[] = {CLONE_NEWUSER,   CLONE_NEWNS,  CLONE_NEWPID,
+                                             CLONE_NEWNET,    CLONE_NEWIPC, CLONE_NEWUTS,
                                              CLONE_NEWCGROUP, 0x80 /* CLONE_NEWTIME */};
 
 // TIOCSTI pushes bytes into the terminal's input (the shell runs them after we exit), TIOCLINUX
@@ -68,7 +104,9 @@ constexpr unsigned long kTtyIoctls[] = {TIOCSTI, TIOCLINUX, TIOCCONS};
 // Socket families a command may create; everything else (AF_VSOCK reaches the hypervisor host,
 // AF_PACKET, AF_ALG, rarely used protocols with a history of bugs) gets EAFNOSUPPORT.
 constexpr int kMaxFamily = AF_NETLINK;
-bool family_allowed(int f) { return f == AF_UNIX || f == AF_INET || f == AF_INET6 || f == AF_NETLINK; }
+bool family_allowed(int f) {
+  return f == AF_UNIX || f == AF_INET || f == AF_INET6 || f == AF_NETLINK;
+}
 
 void check(int rc, const char* what) {
   if (rc < 0) throw sandbox::SetupError("seccomp", std::string(what) + ": " + std::strerror(-rc));

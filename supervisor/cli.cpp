@@ -24,9 +24,9 @@ struct ValueOption {
   char letter;
 };
 constexpr ValueOption kValueOptions[] = {
-    {"config", 0},     {"requirements", 0}, {"profile", 'p'}, {"workspace", 'C'},
-    {"sandbox", 's'},  {"approval", 'a'},   {"reviewer", 0},  {"audit", 0},
-    {"on-deny", 0},    {"review-timeout", 0}, {"", 'c'}};
+    {"config", 0},    {"requirements", 0},   {"profile", 'p'}, {"workspace", 'C'},
+    {"sandbox", 's'}, {"approval", 'a'},     {"reviewer", 0},  {"audit", 0},
+    {"on-deny", 0},   {"review-timeout", 0}, {"", 'c'}};
 
 const ValueOption* find_value_option(std::string_view name, char letter) {
   for (const auto& o : kValueOptions) {

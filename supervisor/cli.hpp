@@ -17,12 +17,23 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-enum class Verb { Help, Version, Run, Config, Review, Pending, Approve, Deny, RequestPermissions, McpProxy };
+enum class Verb {
+  Help,
+  Version,
+  Run,
+  Config,
+  Review,
+  Pending,
+  Approve,
+  Deny,
+  RequestPermissions,
+  McpProxy
+};
 
 struct Invocation {
   Verb verb = Verb::Help;
   std::string verb_name;
-  policy::LoadOptions load;  // --config, --requirements, -p, -c and the dedicated flags
+  policy::LoadOptions load;              // --config, --requirements, -p, -c and the dedicated flags
   std::optional<std::string> workspace;  // -C
   std::optional<std::string> audit;      // --audit FILE, "-" for stderr
   int verbosity = 0;                     // -v: 1, -q: -1

@@ -24,7 +24,8 @@ namespace {
 
 namespace json = policy::json;
 
-constexpr int kForwarded[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
+constexpr int kForwarded[] = {SIGHUP,  SIGINT,  SIGQUIT,  SIGTERM,
+                              SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
 constexpr int kUsageError = 125;
 constexpr int kSetupError = 126;
 
@@ -60,8 +61,10 @@ std::string start_event(const policy::Config& config, const sandbox::Spec& spec,
   w.key("cwd").string(spec.cwd).key("workspace").string(spec.workspace);
   write_strings(w, "config_sources", config.sources);
   w.key("profile");
-  if (config.profile) w.string(*config.profile);
-  else w.null();
+  if (config.profile)
+    w.string(*config.profile);
+  else
+    w.null();
   w.key("sandbox_mode").string(policy::to_string(config.sandbox_mode.value));
   const auto& ap = config.approval_policy.value;
   w.key("approval_policy").string(policy::to_string(ap.kind));
@@ -94,8 +97,10 @@ std::string exit_event(int status, int signal, std::int64_t elapsed_ms, const st
   w.begin_object().key("event").string("exit").key("time").string(utc_now());
   w.key("status").number(static_cast<std::int64_t>(status));
   w.key("signal");
-  if (signal > 0) w.number(static_cast<std::int64_t>(signal));
-  else w.null();
+  if (signal > 0)
+    w.number(static_cast<std::int64_t>(signal));
+  else
+    w.null();
   w.key("elapsed_ms").number(elapsed_ms);
   if (!error.empty()) w.key("error").string(error);
   w.end_object();

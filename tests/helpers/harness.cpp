@@ -23,8 +23,12 @@ extern char** environ;
 
 namespace warden::test {
 
-const char* warden() { return WARDEN_BIN; }
-const char* probe() { return WARDEN_PROBE; }
+const char* warden() {
+  return WARDEN_BIN;
+}
+const char* probe() {
+  return WARDEN_PROBE;
+}
 
 Process::Process(const std::vector<std::string>& argv, const RunOptions& options)
     : timeout_s_(options.timeout_s) {
@@ -53,7 +57,8 @@ Process::Process(const std::vector<std::string>& argv, const RunOptions& options
   scmp_filter_ctx filter = nullptr;
   if (!options.refuse.empty()) {
     filter = seccomp_init(SCMP_ACT_ALLOW);
-    for (auto [nr, err_no] : options.refuse) seccomp_rule_add(filter, SCMP_ACT_ERRNO(err_no), nr, 0);
+    for (auto [nr, err_no] : options.refuse)
+      seccomp_rule_add(filter, SCMP_ACT_ERRNO(err_no), nr, 0);
   }
   pid_ = ::fork();
   if (pid_ == 0) {
@@ -142,9 +147,9 @@ Result run(const std::vector<std::string>& argv, const RunOptions& options) {
   return p.finish();
 }
 
-TempDir::TempDir() {
-  char tmpl[] = "/tmp/warden-test-XXXXXX";
-  if (::mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp");
+TempDir::TempDir(const char* base) {
+  std::string tmpl = std::string(base) + "/warden-test-XXXXXX";
+  if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp " + tmpl);
   path_ = tmpl;
   ::chmod(path_.c_str(), 0755);
   if (auto u = test_user()) {
@@ -154,8 +159,7 @@ TempDir::TempDir() {
 
 TempDir::~TempDir() {
   ::nftw(
-      path_.c_str(),
-      [](const char* p, const struct stat*, int, FTW*) { return ::remove(p); }, 16,
+      path_.c_str(), [](const char* p, const struct stat*, int, FTW*) { return ::remove(p); }, 16,
       FTW_DEPTH | FTW_PHYS);
 }
 
@@ -173,7 +177,9 @@ std::optional<std::string> read_text(const std::string& path) {
   return ss.str();
 }
 
-bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+bool exists(const std::string& path) {
+  return ::access(path.c_str(), F_OK) == 0;
+}
 
 std::optional<std::pair<uid_t, gid_t>> test_user() {
   const char* name = std::getenv("WARDEN_TEST_USER");

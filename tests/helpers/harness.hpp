@@ -47,7 +47,9 @@ Result run(const std::vector<std::string>& argv, const RunOptions& options = {})
 
 class TempDir {
  public:
-  TempDir();
+  // /tmp is private inside the sandbox: a directory that must be visible there as "outside the
+  // workspace" lives under /var/tmp.
+  explicit TempDir(const char* base = "/tmp");
   ~TempDir();
   const std::string& path() const { return path_; }
   std::string operator/(const std::string& name) const { return path_ + "/" + name; }

@@ -163,7 +163,7 @@ int list_fds() {
 
 int wait_for_signal() {
   static volatile sig_atomic_t got = 0;
-  struct sigaction sa{};
+  struct sigaction sa {};
   sa.sa_handler = [](int s) { got = s; };
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGUSR1, &sa, nullptr);
@@ -217,7 +217,7 @@ int main(int argc, char** argv) {
   // without the filter.
   if (a == "io_uring_setup") return report(::syscall(__NR_io_uring_setup, 1, nullptr));
   if (a == "clone3") {
-    struct clone_args ca{};
+    struct clone_args ca {};
     ca.exit_signal = SIGCHLD;
     long pid = ::syscall(__NR_clone3, &ca, sizeof ca);
     if (pid == 0) ::_exit(0);
@@ -257,7 +257,8 @@ int main(int argc, char** argv) {
   }
   if (a == "open_by_handle_at")
     return report(::syscall(__NR_open_by_handle_at, AT_FDCWD, nullptr, O_RDONLY));
-  if (a == "name_to_handle_at") return report(::syscall(__NR_name_to_handle_at, AT_FDCWD, "/", nullptr, nullptr, 0));
+  if (a == "name_to_handle_at")
+    return report(::syscall(__NR_name_to_handle_at, AT_FDCWD, "/", nullptr, nullptr, 0));
   if (a == "tiocsti" || a == "tiocsti_high") {
     char c = '#';
     unsigned long req = TIOCSTI;
@@ -271,7 +272,8 @@ int main(int argc, char** argv) {
   if (a == "personality") return report(::personality(ADDR_NO_RANDOMIZE));
   if (a == "personality_query") return report(::personality(0xffffffff));
   if (a == "ptrace") return report(::syscall(__NR_ptrace, 0 /* TRACEME */, 0, 0, 0));
-  if (a == "process_vm_readv") return report(::syscall(__NR_process_vm_readv, ::getpid(), nullptr, 0, nullptr, 0, 0));
+  if (a == "process_vm_readv")
+    return report(::syscall(__NR_process_vm_readv, ::getpid(), nullptr, 0, nullptr, 0, 0));
   if (a == "socket_packet") return report(::socket(AF_PACKET, SOCK_RAW, 0));
   if (a == "socket_vsock") return report(::socket(40 /* AF_VSOCK */, SOCK_STREAM, 0));
   if (a == "socket_alg") return report(::socket(38 /* AF_ALG */, SOCK_SEQPACKET, 0));

@@ -13,9 +13,11 @@ const char* to_string(Mode m);
 
 struct Spec {
   Mode mode = Mode::WorkspaceWrite;
-  // Absolute, normalised paths. The workspace is writable in workspace-write and readable otherwise.
+  // Absolute, normalised paths. The workspace is writable in workspace-write and readable
+  // otherwise.
   std::string workspace;
-  // Besides the workspace: writable_roots and $TMPDIR (unless excluded). Only used in workspace-write.
+  // Besides the workspace: writable_roots and $TMPDIR (unless excluded). Only used in
+  // workspace-write.
   std::vector<std::string> writable_roots;
   // /tmp is always a private tmpfs (host sockets such as tmux's live there); it is writable unless
   // the mode is read-only or exclude_slash_tmp is set.
