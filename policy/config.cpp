@@ -14,21 +14,32 @@ using namespace detail;
 namespace {
 
 // The built-in defaults of the list-valued [warden] keys, before ~ expansion.
-const std::vector<std::string> kDenyRead = {
-    "~/.ssh",        "~/.aws",  "~/.gnupg",  "~/.netrc", "~/.git-credentials",
-    "~/.config/gh",  "~/.kube", "~/.docker/config.json"};
-const std::vector<std::string> kProtected = {
-    ".git/hooks", ".git/config", ".git/modules/*/hooks", ".git/modules/*/config",
-    ".warden",    ".codex",      ".agents",              ".envrc",
-    ".vscode/tasks.json", ".vscode/settings.json"};
+const std::vector<std::string> kDenyRead = {"~/.ssh",
+                                            "~/.aws",
+                                            "~/.gnupg",
+                                            "~/.netrc",
+                                            "~/.git-credentials",
+                                            "~/.config/gh",
+                                            "~/.kube",
+                                            "~/.docker/config.json"};
+const std::vector<std::string> kProtected = {".git/hooks",
+                                             ".git/config",
+                                             ".git/modules/*/hooks",
+                                             ".git/modules/*/config",
+                                             ".warden",
+                                             ".codex",
+                                             ".agents",
+                                             ".envrc",
+                                             ".vscode/tasks.json",
+                                             ".vscode/settings.json"};
 const std::vector<std::string> kSkillRoots = {"~/.codex/skills", "~/.warden/skills"};
 const std::vector<std::string> kExecRules = {"~/.warden/rules/*.rules", "~/.codex/rules/*.rules"};
 
 const std::vector<std::string> kWardenKeys = {
-    "deny_read",  "protected", "network_allow",    "skill_roots",     "exec_rules",
-    "on_deny",    "hold_reads", "review_timeout_s", "reviewer_command"};
-const std::vector<std::string> kWorkspaceWriteKeys = {"writable_roots", "network_access",
-                                                      "exclude_tmpdir_env_var", "exclude_slash_tmp"};
+    "deny_read", "protected",  "network_allow",    "skill_roots",     "exec_rules",
+    "on_deny",   "hold_reads", "review_timeout_s", "reviewer_command"};
+const std::vector<std::string> kWorkspaceWriteKeys = {
+    "writable_roots", "network_access", "exclude_tmpdir_env_var", "exclude_slash_tmp"};
 
 std::string join(const std::vector<std::string>& items) {
   std::string out;
@@ -36,7 +47,9 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-Granular all(bool on) { return Granular{on, on, on, on, on}; }
+Granular all(bool on) {
+  return Granular{on, on, on, on, on};
+}
 
 template <class E>
 E parse_enum(const Val& v, const std::string& key,
@@ -51,7 +64,8 @@ E parse_enum(const Val& v, const std::string& key,
     }
   }
   std::string expected;
-  for (const auto& [name, value] : options) expected += (expected.empty() ? "" : ", ") + quote(name);
+  for (const auto& [name, value] : options)
+    expected += (expected.empty() ? "" : ", ") + quote(name);
   fail(v.source, key + ": expected one of " + expected + ", got " + got(v));
 }
 
@@ -234,8 +248,8 @@ class Applier {
       } else if (e.key == "exec_rules") {
         cfg_.exec_rules = {get_paths(v, k, opt_.home, true, false), v.source};
       } else if (e.key == "on_deny") {
-        cfg_.on_deny = {parse_enum<OnDeny>(v, k, {{"errno", OnDeny::Errno}, {"kill", OnDeny::Kill}}),
-                        v.source};
+        cfg_.on_deny = {
+            parse_enum<OnDeny>(v, k, {{"errno", OnDeny::Errno}, {"kill", OnDeny::Kill}}), v.source};
       } else if (e.key == "hold_reads") {
         cfg_.hold_reads = {get_bool(v, k), v.source};
       } else if (e.key == "review_timeout_s") {

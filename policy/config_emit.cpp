@@ -49,7 +49,9 @@ std::string multiline(const std::string& s) {
   return out + "\"\"\"";
 }
 
-std::string boolean(bool b) { return b ? "true" : "false"; }
+std::string boolean(bool b) {
+  return b ? "true" : "false";
+}
 
 std::string approval(const ApprovalPolicy& p) {
   if (p.kind != ApprovalKind::Granular) return quote(to_string(p.kind));

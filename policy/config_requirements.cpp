@@ -16,9 +16,9 @@ struct Allowed {
 };
 
 // spellings: {as written, canonical}; the first `shown` of them are listed in messages.
-std::optional<Allowed> allowed_list(const Val* v, const std::string& key,
-                                    const std::vector<std::pair<std::string, std::string>>& spellings,
-                                    std::size_t shown) {
+std::optional<Allowed> allowed_list(
+    const Val* v, const std::string& key,
+    const std::vector<std::pair<std::string, std::string>>& spellings, std::size_t shown) {
   if (!v) return std::nullopt;
   auto items = get_strings(*v, key);
   if (items.empty()) {
@@ -58,8 +58,8 @@ void constrain(Config& cfg, const char* key, Sourced<T>& field, const std::strin
   set_from_name(names.front());
   field.source = allowed->at;
   cfg.warnings.push_back(std::string(key) + ": the default " + quote(current) +
-                         " is not allowed by managed requirements; using " +
-                         quote(names.front()) + " (" + rule + ")");
+                         " is not allowed by managed requirements; using " + quote(names.front()) +
+                         " (" + rule + ")");
 }
 
 std::vector<std::string> pattern_element(const Val& v, const std::string& key) {
@@ -127,15 +127,17 @@ const Val* guardian_key(const Val& req, const Val* auto_review, const std::strin
   const Val* top = req.find(name);
   const Val* nested = auto_review ? auto_review->find(name) : nullptr;
   if (top && nested) {
-    fail(nested->source, "auto_review." + name + ": also set at the top level (" +
-                             top->source.describe() + ")");
+    fail(nested->source,
+         "auto_review." + name + ": also set at the top level (" + top->source.describe() + ")");
   }
   const Val* v = top ? top : nested;
   if (v) get_string(*v, top ? name : "auto_review." + name);
   return v;
 }
 
-bool blank(const std::string& s) { return s.find_first_not_of(" \t\r\n") == std::string::npos; }
+bool blank(const std::string& s) {
+  return s.find_first_not_of(" \t\r\n") == std::string::npos;
+}
 
 }  // namespace
 
@@ -170,17 +172,14 @@ void apply_requirements(Config& cfg, const LoadOptions& opt) {
                              {"workspace-write", "workspace-write"},
                              {"danger-full-access", "danger-full-access"}},
                             3);
-  if (modes && std::find(modes->names.begin(), modes->names.end(), "read-only") ==
-                   modes->names.end()) {
-    fail(modes->at, "allowed_sandbox_modes: must include \"read-only\", got " +
-                        quote_list(modes->names));
+  if (modes &&
+      std::find(modes->names.begin(), modes->names.end(), "read-only") == modes->names.end()) {
+    fail(modes->at,
+         "allowed_sandbox_modes: must include \"read-only\", got " + quote_list(modes->names));
   }
-  auto reviewers = allowed_list(req.find("allowed_approvals_reviewers"),
-                                "allowed_approvals_reviewers",
-                                {{"user", "user"},
-                                 {"auto_review", "auto_review"},
-                                 {"guardian_subagent", "auto_review"}},
-                                3);
+  auto reviewers = allowed_list(
+      req.find("allowed_approvals_reviewers"), "allowed_approvals_reviewers",
+      {{"user", "user"}, {"auto_review", "auto_review"}, {"guardian_subagent", "auto_review"}}, 3);
 
   const Val* auto_review = req.find("auto_review");
   if (auto_review) get_table(*auto_review, "auto_review");
@@ -204,9 +203,8 @@ void apply_requirements(Config& cfg, const LoadOptions& opt) {
     }
   }
 
-  constrain(cfg, "approval_policy", cfg.approval_policy,
-            to_string(cfg.approval_policy.value.kind), approvals, "allowed_approval_policies",
-            [&](const std::string& n) {
+  constrain(cfg, "approval_policy", cfg.approval_policy, to_string(cfg.approval_policy.value.kind),
+            approvals, "allowed_approval_policies", [&](const std::string& n) {
               // The admin named only a kind; a granular table defaults to reviewing everything.
               ApprovalKind k = n == "untrusted"  ? ApprovalKind::Untrusted
                                : n == "never"    ? ApprovalKind::Never
@@ -221,12 +219,11 @@ void apply_requirements(Config& cfg, const LoadOptions& opt) {
                                        : n == "workspace-write" ? SandboxMode::WorkspaceWrite
                                                                 : SandboxMode::DangerFullAccess;
             });
-  constrain(cfg, "approvals_reviewer", cfg.approvals_reviewer,
-            to_string(cfg.approvals_reviewer.value), reviewers, "allowed_approvals_reviewers",
-            [&](const std::string& n) {
-              cfg.approvals_reviewer.value =
-                  n == "user" ? ReviewerKind::User : ReviewerKind::AutoReview;
-            });
+  constrain(
+      cfg, "approvals_reviewer", cfg.approvals_reviewer, to_string(cfg.approvals_reviewer.value),
+      reviewers, "allowed_approvals_reviewers", [&](const std::string& n) {
+        cfg.approvals_reviewer.value = n == "user" ? ReviewerKind::User : ReviewerKind::AutoReview;
+      });
 
   if (approvals) cfg.allowed_approval_policies = approvals->names;
   if (modes) cfg.allowed_sandbox_modes = modes->names;
