@@ -21,7 +21,10 @@ struct StepError {
 
 // --- mounts.cpp: the filesystem view, computed before clone, applied inside the new namespaces.
 struct PathOp {
-  enum Kind { BindRw, BindRo, MaskDir, MaskFile, Protect } kind;
+  // Pin: a directory bound onto itself so it becomes a mount point, which cannot be renamed or
+  // removed (EBUSY): the ancestors of protected paths, so `mv .git x` cannot carry the
+  // protection away and leave a fresh, writable .git/config behind.
+  enum Kind { BindRw, BindRo, MaskDir, MaskFile, Protect, Pin } kind;
   std::string path;    // absolute; where the op applies in the sandbox's view (same as on the host)
   int source_fd = -1;  // BindRw/BindRo: a detached clone of the host tree, captured in the child
 };

@@ -205,7 +205,12 @@ MountPlan plan_mounts(const sandbox::Spec& spec) {
       for (const auto& name : spec.protected_names) {
         std::vector<std::string> found;
         expand_protected(root, name, found);
-        for (auto& p : found) plan.ops.push_back({PathOp::Protect, std::move(p)});
+        for (auto& p : found) {
+          for (size_t slash = p.find('/', root.size() + 1); slash != std::string::npos;
+               slash = p.find('/', slash + 1))
+            plan.ops.push_back({PathOp::Pin, p.substr(0, slash)});
+          plan.ops.push_back({PathOp::Protect, std::move(p)});
+        }
       }
   }
   for (const auto& pattern : spec.deny_read) {
@@ -231,8 +236,11 @@ MountPlan plan_mounts(const sandbox::Spec& spec) {
   std::stable_sort(plan.ops.begin(), plan.ops.end(), [](const PathOp& a, const PathOp& b) {
     int da = depth(a.path), db = depth(b.path);
     if (da != db) return da < db;
-    auto rank = [](PathOp::Kind k) { return k == PathOp::BindRw || k == PathOp::BindRo ? 0 : 1; };
-    return rank(a.kind) < rank(b.kind);
+    auto rank = [](PathOp::Kind k) {
+      return k == PathOp::BindRw || k == PathOp::BindRo ? 0 : k == PathOp::Pin ? 1 : 2;
+    };
+    if (rank(a.kind) != rank(b.kind)) return rank(a.kind) < rank(b.kind);
+    return a.path < b.path;  // so duplicates are adjacent for unique()
   });
   plan.ops.erase(std::unique(plan.ops.begin(), plan.ops.end(),
                              [](const PathOp& a, const PathOp& b) {
@@ -312,6 +320,7 @@ void apply_mounts(MountPlan& plan) {
         attach(clone, AT_FDCWD, op.path, "deny_read");
         break;
       }
+      case PathOp::Pin:
       case PathOp::Protect: {
         int clone =
             ::open_tree(AT_FDCWD, op.path.c_str(),
@@ -320,7 +329,8 @@ void apply_mounts(MountPlan& plan) {
           if (errno == ENOENT) break;  // vanished since planning: nothing left to protect
           fail_errno("protected", "cannot clone " + op.path);
         }
-        set_attr(clone, "", AT_EMPTY_PATH | AT_RECURSIVE, MOUNT_ATTR_RDONLY, op.path);
+        if (op.kind == PathOp::Protect)
+          set_attr(clone, "", AT_EMPTY_PATH | AT_RECURSIVE, MOUNT_ATTR_RDONLY, op.path);
         attach(clone, AT_FDCWD, op.path, "protected");
         break;
       }

@@ -84,6 +84,12 @@ TEST_P(Sandbox, ProtectedPathsStayReadOnlyWhileGitWorks) {
   r = run(probe_cmd({"rename", ws_ / "evil", ws_ / ".git/config"}));
   EXPECT_NE(r.out, "ok\n");
   EXPECT_EQ(read_text(ws_ / ".git/config"), before);
+  // Moving the repository's metadata away to recreate it unprotected is refused too.
+  r = run({"/bin/sh", "-c", "mv .git .git-moved"});
+  EXPECT_NE(r.code, 0);
+  EXPECT_FALSE(exists(ws_ / ".git-moved"));
+  EXPECT_EQ(read_text(ws_ / ".git/config"), before);
+  EXPECT_TRUE(exists(ws_ / ".git/hooks"));
   // Ordinary git work inside the repository: objects, refs, index, logs.
   write_text(ws_ / "a.txt", "hello\n");
   r = run({"/bin/sh", "-c",
