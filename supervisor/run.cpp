@@ -256,7 +256,16 @@ int run_command(const Invocation& inv) {
   }
   sandbox::ExitStatus st = running->wait();
   if (sfd >= 0) ::close(sfd);
-  if (!st.error.empty()) std::fprintf(stderr, "warden: %s\n", st.error.c_str());
+  if (!st.error.empty()) {
+    std::fprintf(stderr, "warden: %s\n", st.error.c_str());
+    const std::string& cmd = spec.argv[0];
+    if (st.code == 127 && spec.mode != sandbox::Mode::FullAccess && cmd.rfind("/tmp/", 0) == 0 &&
+        ::access(cmd.c_str(), F_OK) == 0)
+      std::fprintf(stderr,
+                   "warden: hint: the sandbox has a private /tmp; the host's %s is not in it "
+                   "(add \"/tmp\" to sandbox_workspace_write.writable_roots to share it)\n",
+                   cmd.c_str());
+  }
   int code = st.warden_code();
   if (audit) audit->write(exit_event(code, st.signaled ? st.code : 0, elapsed_ms(), st.error));
   return code;

@@ -220,3 +220,27 @@ TEST_F(Lifecycle, DangerFullAccessWritesAnywhere) {
 
 }  // namespace
 }  // namespace warden::test
+
+namespace warden::test {
+namespace {
+
+TEST_F(Lifecycle, HostTmpIsPrivateUnlessSharedExplicitly) {
+  TempDir host_tmp;  // under the host's /tmp
+  write_text(host_tmp / "note", "host");
+  ::chmod((host_tmp / "note").c_str(), 0644);
+  auto r = run({"/bin/cat", host_tmp / "note"});
+  EXPECT_NE(r.code, 0);
+  EXPECT_EQ(r.out, "");
+  r = run({"/bin/sh", "-c", "cat " + (host_tmp / "note") + " && echo shared > " + (host_tmp / "w")},
+          {"-c", "sandbox_workspace_write.writable_roots=[\"/tmp\"]"});
+  EXPECT_EQ(r.out, "host") << r.err;
+  EXPECT_EQ(read_text(host_tmp / "w"), "shared\n");
+  // A program under the host's /tmp cannot be found inside; warden says why.
+  ::system(("cp /bin/true " + (host_tmp / "tool")).c_str());
+  r = run({host_tmp / "tool"});
+  EXPECT_EQ(r.code, 127);
+  EXPECT_NE(r.err.find("private /tmp"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace warden::test
