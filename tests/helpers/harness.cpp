@@ -9,6 +9,7 @@
 #include <seccomp.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,8 +27,25 @@ namespace warden::test {
 const char* warden() {
   return WARDEN_BIN;
 }
+// The sandbox's /tmp is private, so a build tree under the host's /tmp is invisible inside it:
+// the probe runs from a copy under /var/tmp, made once per test process.
 const char* probe() {
-  return WARDEN_PROBE;
+  static const std::string path = [] {
+    char dir[] = "/var/tmp/warden-probe-XXXXXX";
+    if (::mkdtemp(dir) == nullptr) throw std::runtime_error("mkdtemp /var/tmp");
+    ::chmod(dir, 0755);
+    std::string copy = std::string(dir) + "/warden-probe";
+    {
+      std::ifstream in(WARDEN_PROBE, std::ios::binary);
+      std::ofstream out(copy, std::ios::binary);
+      out << in.rdbuf();
+    }
+    ::chmod(copy.c_str(), 0755);
+    static std::string cleanup_dir = dir;
+    std::atexit([] { (void)std::system(("rm -rf " + cleanup_dir).c_str()); });
+    return copy;
+  }();
+  return path.c_str();
 }
 
 Process::Process(const std::vector<std::string>& argv, const RunOptions& options)
