@@ -170,9 +170,11 @@ TempDir::TempDir(const char* base) {
   if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp " + tmpl);
   path_ = tmpl;
   ::chmod(path_.c_str(), 0755);
-  if (auto u = test_user()) {
-    if (::chown(path_.c_str(), u->first, u->second) != 0) throw std::runtime_error("chown");
-  }
+}
+
+void TempDir::give_to(std::optional<std::pair<uid_t, gid_t>> user) const {
+  if (user && ::chown(path_.c_str(), user->first, user->second) != 0)
+    throw std::runtime_error("chown " + path_);
 }
 
 TempDir::~TempDir() {

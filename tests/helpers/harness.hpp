@@ -52,6 +52,9 @@ class TempDir {
   explicit TempDir(const char* base = "/tmp");
   ~TempDir();
   const std::string& path() const { return path_; }
+  // Hands the directory to the unprivileged test user (no-op for nullopt). Root inside the
+  // sandbox has no capabilities, so it cannot write into a directory it does not own.
+  void give_to(std::optional<std::pair<uid_t, gid_t>> user) const;
   std::string operator/(const std::string& name) const { return path_ + "/" + name; }
 
  private:

@@ -28,6 +28,7 @@ class Sandbox : public ::testing::TestWithParam<bool> {
       user_ = test_user();
       if (!user_) GTEST_SKIP() << "no unprivileged test user (run as root with WARDEN_TEST_USER)";
     }
+    ws_.give_to(user_);
   }
   Result run(const std::vector<std::string>& cmd, const std::vector<std::string>& options = {}) {
     return test::run(env_.argv(ws_.path(), options, cmd), env_.options(user_));
@@ -178,6 +179,7 @@ TEST_P(Sandbox, ReadOnlyModeRefusesWorkspaceAndTmpWrites) {
 
 TEST_P(Sandbox, WritableRootsAreWritable) {
   TempDir extra("/var/tmp");
+  extra.give_to(user_);
   auto r = run(probe_cmd({"write", extra / "f"}),
                {"-c", "sandbox_workspace_write.writable_roots=[\"" + extra.path() + "\"]"});
   EXPECT_EQ(r.out, "ok\n") << r.err;
