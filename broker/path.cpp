@@ -1,0 +1,101 @@
+#include "warden/broker/path.hpp"
+
+#include <fnmatch.h>
+
+#include <cerrno>
+#include <climits>
+
+namespace warden::broker {
+namespace {
+
+std::vector<std::string_view> components(std::string_view p) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  while (start < p.size()) {
+    size_t slash = p.find('/', start);
+    if (slash == std::string_view::npos) slash = p.size();
+    if (slash > start) out.push_back(p.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return out;
+}
+
+std::string_view strip_trailing_slashes(std::string_view p) {
+  while (p.size() > 1 && p.back() == '/') p.remove_suffix(1);
+  return p;
+}
+
+bool component_matches(std::string_view pattern, std::string_view name) {
+  // No FNM_PERIOD: "*" must cover ".hidden" module names too; protecting more is the safe side.
+  return ::fnmatch(std::string(pattern).c_str(), std::string(name).c_str(), 0) == 0;
+}
+
+}  // namespace
+
+Result<LexicalPath> join_lexically(std::string_view base_dir, std::string_view path) {
+  if (path.empty()) return {.err = -ENOENT};
+  if (path.size() >= PATH_MAX) return {.err = -ENAMETOOLONG};
+  std::string full;
+  if (path.front() == '/') {
+    full = path;
+  } else {
+    if (base_dir.empty() || base_dir.front() != '/') return {.err = -EINVAL};
+    full.append(base_dir).append("/").append(path);
+  }
+  LexicalPath out;
+  auto parts = components(full);
+  out.trailing_slash =
+      full.back() == '/' || (!parts.empty() && (parts.back() == "." || parts.back() == ".."));
+  std::vector<std::string_view> kept;
+  for (auto part : parts) {
+    if (part == ".") continue;
+    if (part == "..") {
+      if (!kept.empty()) kept.pop_back();
+      continue;
+    }
+    kept.push_back(part);
+  }
+  if (kept.empty()) out.path = "/";
+  for (auto part : kept) out.path.append("/").append(part);
+  return {.value = std::move(out)};
+}
+
+bool is_under(std::string_view path, std::string_view root) {
+  root = strip_trailing_slashes(root);
+  if (root == "/") return !path.empty() && path.front() == '/';
+  if (path.size() < root.size() || path.compare(0, root.size(), root) != 0) return false;
+  return path.size() == root.size() || path[root.size()] == '/';
+}
+
+std::optional<std::string> protected_match(std::string_view abs_path,
+                                           const std::vector<std::string>& roots,
+                                           const std::vector<std::string>& patterns) {
+  for (const auto& root : roots) {
+    if (!is_under(abs_path, root)) continue;
+    auto rel = components(abs_path.substr(strip_trailing_slashes(root).size()));
+    for (const auto& pattern : patterns) {
+      std::vector<std::string_view> pat;
+      bool usable = true;
+      for (auto part : components(pattern)) {
+        if (part == ".") continue;
+        if (part == "..") usable = false;
+        pat.push_back(part);
+      }
+      // An empty pattern would protect the whole root; ".." names nothing below it.
+      if (!usable || pat.empty() || pat.size() > rel.size()) continue;
+      for (size_t start = 0; start + pat.size() <= rel.size(); ++start) {
+        size_t i = 0;
+        while (i < pat.size() && component_matches(pat[i], rel[start + i])) ++i;
+        if (i == pat.size()) return pattern;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+bool names_git_metadata(std::string_view abs_path) {
+  auto parts = components(abs_path);
+  return !parts.empty() && parts.back() == ".git";
+}
+
+}  // namespace warden::broker
