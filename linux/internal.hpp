@@ -49,8 +49,11 @@ struct FilterDeleter {
   void operator()(BaselineFilter* f) const;
 };
 using FilterPtr = std::unique_ptr<BaselineFilter, FilterDeleter>;
-FilterPtr build_baseline_filter();                  // throws sandbox::SetupError
-void load_baseline_filter(BaselineFilter* filter);  // in the child; fails via fail()
+// The baseline refusals plus, when holds ask for it, the calls held for warden.
+FilterPtr build_filter(const sandbox::Holds& holds);  // throws sandbox::SetupError
+// In the child; returns the listener fd (-1 when nothing is held); fails via fail().
+int load_filter(BaselineFilter* filter);
+std::string describe_filter(const BaselineFilter* filter);
 std::string describe_baseline_filter();
 
 // --- caps.cpp

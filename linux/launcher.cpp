@@ -43,12 +43,27 @@ constexpr int kForwarded[] = {SIGHUP,  SIGINT,  SIGQUIT,  SIGTERM,
 
 enum Msg : char { kReady = 'R', kError = 'E', kExit = 'X', kExecFailed = 'F', kGo = 'G' };
 
-void send_msg(int sock, char type, const std::string& body = {}) {
+// fd >= 0 travels with the message (SCM_RIGHTS): the seccomp listener, from init to warden.
+void send_msg(int sock, char type, const std::string& body = {}, int fd = -1) {
   std::string m(1, type);
   m += body;
+  iovec iov{m.data(), m.size()};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  if (fd >= 0) {
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  }
   // MSG_NOSIGNAL: if warden is gone there is nobody to tell, and init must not die of SIGPIPE
   // before it can take the namespace down in order.
-  (void)::send(sock, m.data(), m.size(), MSG_NOSIGNAL);
+  (void)::sendmsg(sock, &msg, MSG_NOSIGNAL);
 }
 
 std::string int_body(int v) {
@@ -60,13 +75,29 @@ int body_int(const std::string& m) {
   return v;
 }
 
-bool recv_msg(int sock, std::string& out) {
-  char buf[4096];
+bool recv_msg(int sock, std::string& out, int* fd = nullptr) {
+  char buf[8192];
+  iovec iov{buf, sizeof buf};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
   ssize_t n;
-  do n = ::recv(sock, buf, sizeof buf, 0);
+  do n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
   while (n < 0 && errno == EINTR);
   if (n <= 0) return false;
   out.assign(buf, static_cast<size_t>(n));
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    int received;
+    std::memcpy(&received, CMSG_DATA(c), sizeof received);
+    if (fd != nullptr)
+      *fd = received;
+    else
+      ::close(received);
+  }
   return true;
 }
 
@@ -147,6 +178,7 @@ int exec_command(const ChildContext& c) {
 
 [[noreturn]] void run_init(ChildContext& c) {
   std::vector<sandbox::Layer> layers;
+  int listener = -1;
   try {
     if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail_errno("init", "PR_SET_PDEATHSIG");
     if (c.isolate) {
@@ -187,8 +219,8 @@ int exec_command(const ChildContext& c) {
       if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail_errno("no_new_privs", "prctl");
       layers.push_back({"no_new_privs", true, ""});
       layers.push_back({"landlock", true, apply_landlock(c.plan, c.landlock_abi, c.spec->network)});
-      load_baseline_filter(c.filter.get());
-      layers.push_back({"seccomp", true, describe_baseline_filter()});
+      listener = load_filter(c.filter.get());
+      layers.push_back({"seccomp", true, describe_filter(c.filter.get())});
     }
   } catch (const StepError& e) {
     send_msg(c.sock, kError, e.part + '\0' + e.why + '\0' + e.hint);
@@ -196,7 +228,9 @@ int exec_command(const ChildContext& c) {
   }
   // Not ptraceable or readable through /proc by the command it supervises.
   ::prctl(PR_SET_DUMPABLE, 0);
-  send_msg(c.sock, kReady, encode_layers(layers));
+  // The listener goes to warden; init keeps no copy, so nothing in the sandbox can answer.
+  send_msg(c.sock, kReady, encode_layers(layers), listener);
+  if (listener >= 0) ::close(listener);
   std::string go;
   if (!recv_msg(c.sock, go) || go[0] != kGo) ::_exit(126);  // warden gone: never run unsupervised
 
@@ -249,8 +283,14 @@ int exec_command(const ChildContext& c) {
 
 class LinuxRunning : public sandbox::Running {
  public:
-  LinuxRunning(pid_t pid, int pidfd, int sock, std::vector<sandbox::Layer> layers, std::string cmd)
-      : pid_(pid), pidfd_(pidfd), sock_(sock), layers_(std::move(layers)), cmd_(std::move(cmd)) {}
+  LinuxRunning(pid_t pid, int pidfd, int sock, int listener, std::vector<sandbox::Layer> layers,
+               std::string cmd)
+      : pid_(pid),
+        pidfd_(pidfd),
+        sock_(sock),
+        listener_(listener),
+        layers_(std::move(layers)),
+        cmd_(std::move(cmd)) {}
   ~LinuxRunning() override {
     if (!reaped_) {
       kill_tree();
@@ -258,7 +298,9 @@ class LinuxRunning : public sandbox::Running {
     }
     ::close(sock_);
     ::close(pidfd_);
+    if (listener_ >= 0) ::close(listener_);
   }
+  int notify_fd() const override { return listener_; }
   int pid() const override { return pid_; }
   std::vector<sandbox::Layer> layers() const override { return layers_; }
   void start() override { send_msg(sock_, kGo); }
@@ -306,6 +348,7 @@ class LinuxRunning : public sandbox::Running {
   pid_t pid_;
   int pidfd_;
   int sock_;
+  int listener_;
   std::vector<sandbox::Layer> layers_;
   std::string cmd_;
   bool reaped_ = false;
@@ -335,7 +378,7 @@ class LinuxLauncher : public sandbox::Launcher {
       } catch (const StepError& e) {
         throw sandbox::SetupError(e.part, e.why, e.hint);
       }
-      c.filter = build_baseline_filter();
+      c.filter = build_filter(spec.holds);
     }
     for (const auto& a : spec.argv) c.argv.push_back(const_cast<char*>(a.c_str()));
     c.argv.push_back(nullptr);
@@ -381,7 +424,9 @@ class LinuxLauncher : public sandbox::Launcher {
     }
     ::close(sv[1]);
     std::string m;
-    if (!recv_msg(sv[0], m) || m[0] != kReady) {
+    int listener = -1;
+    if (!recv_msg(sv[0], m, &listener) || m[0] != kReady) {
+      if (listener >= 0) ::close(listener);
       siginfo_t si{};
       ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &si, WEXITED);
       ::close(pidfd);
@@ -397,8 +442,8 @@ class LinuxLauncher : public sandbox::Launcher {
     }
     auto layers = decode_layers(std::string_view(m).substr(1));
     if (!c.isolate) layers.push_back({"sandbox", false, "danger-full-access: no isolation"});
-    return std::make_unique<LinuxRunning>(static_cast<pid_t>(pid), pidfd, sv[0], std::move(layers),
-                                          spec.argv[0]);
+    return std::make_unique<LinuxRunning>(static_cast<pid_t>(pid), pidfd, sv[0], listener,
+                                          std::move(layers), spec.argv[0]);
   }
 };
 

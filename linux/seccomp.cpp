@@ -2,14 +2,20 @@
 // kernel before any policy runs. Only the native x86_64 ABI is accepted: i386 (int 0x80) and x32
 // calls kill the process, since a filter written for one ABI says nothing about another.
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/sched.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "internal.hpp"
 
@@ -17,10 +23,14 @@ namespace warden::linux_backend {
 
 struct BaselineFilter {
   scmp_filter_ctx ctx = nullptr;
-  int refused = 0;
+  std::vector<sock_filter> program;  // exported once in warden; the child only loads it
+  bool listener = false;             // some calls are held for warden (SCMP_ACT_NOTIFY)
 };
 
 namespace {
+
+// 5.19; Debian 12's headers have it, older ones may not.
+constexpr unsigned long kWaitKillableRecv = 1UL << 5;
 
 #ifndef __NR_open_tree_attr
 #define __NR_open_tree_attr 467  // 6.15; newer than Debian 12's headers
@@ -115,11 +125,46 @@ void check(int rc, const char* what) {
 }  // namespace
 
 void FilterDeleter::operator()(BaselineFilter* f) const {
-  seccomp_release(f->ctx);
+  if (f->ctx != nullptr) seccomp_release(f->ctx);
   delete f;
 }
 
-FilterPtr build_baseline_filter() {
+namespace {
+
+// Calls held for warden: each either stays inside the sandbox (warden performs it at once) or
+// becomes an approval request. Writes are recognised in BPF by the open flags, so read-only
+// opens never leave the kernel unless hold_reads asks for it.
+void add_holds(scmp_filter_ctx ctx, const sandbox::Holds& holds) {
+  const unsigned kWriteBits[] = {O_WRONLY, O_RDWR, O_CREAT, O_TRUNC};
+  auto notify_flags = [&](int nr, unsigned arg) {
+    for (unsigned bit : kWriteBits) {
+      scmp_arg_cmp cmp = arg == 1 ? SCMP_A1_32(SCMP_CMP_MASKED_EQ, bit, bit)
+                                  : SCMP_A2_32(SCMP_CMP_MASKED_EQ, bit, bit);
+      check(seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1, cmp), "hold rule");
+    }
+  };
+  if (holds.reads) {
+    check(seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(open), 0), "hold rule");
+    check(seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(openat), 0), "hold rule");
+  } else if (holds.writes) {
+    notify_flags(SCMP_SYS(open), 1);
+    notify_flags(SCMP_SYS(openat), 2);
+  }
+  if (!holds.writes) return;
+  // openat2 keeps its flags in memory BPF cannot read: always held.
+  for (int nr :
+       {__NR_creat,     __NR_openat2,   __NR_mkdir,     __NR_mkdirat,     __NR_mknod,
+        __NR_mknodat,   __NR_unlink,    __NR_unlinkat,  __NR_rmdir,       __NR_rename,
+        __NR_renameat,  __NR_renameat2, __NR_link,      __NR_linkat,      __NR_symlink,
+        __NR_symlinkat, __NR_chmod,     __NR_fchmodat,  __NR_chown,       __NR_lchown,
+        __NR_fchownat,  __NR_truncate,  __NR_utime,     __NR_utimes,      __NR_futimesat,
+        __NR_utimensat, __NR_setxattr,  __NR_lsetxattr, __NR_removexattr, __NR_lremovexattr})
+    check(seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0), "hold rule");
+}
+
+}  // namespace
+
+FilterPtr build_filter(const sandbox::Holds& holds) {
   FilterPtr f(new BaselineFilter);
   f->ctx = seccomp_init(SCMP_ACT_ALLOW);
   if (f->ctx == nullptr) throw sandbox::SetupError("seccomp", "seccomp_init failed");
@@ -128,7 +173,6 @@ FilterPtr build_baseline_filter() {
   check(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0), "nnp attribute");  // we set it ourselves
   for (const auto& r : kRefused) {
     check(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(r.err), r.nr, 0), "rule");
-    ++f->refused;
   }
   for (unsigned long flag : kNamespaceFlags) {
     check(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(unshare), 1,
@@ -158,16 +202,49 @@ FilterPtr build_baseline_filter() {
   check(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
                          SCMP_A0_32(SCMP_CMP_GT, static_cast<unsigned>(kMaxFamily))),
         "socket rule");
-  f->refused += 8;  // unshare/clone flags, tty ioctls, personality, socket families
+  if (holds.writes || holds.reads) {
+    add_holds(ctx, holds);
+    f->listener = true;
+  }
+  // Compiled once here; the child loads the program with the listener flags libseccomp 2.5
+  // cannot set (WAIT_KILLABLE_RECV).
+  int mem = ::memfd_create("warden-filter", MFD_CLOEXEC);
+  if (mem < 0) throw sandbox::SetupError("seccomp", std::string("memfd: ") + std::strerror(errno));
+  int rc = seccomp_export_bpf(ctx, mem);
+  off_t size = ::lseek(mem, 0, SEEK_END);
+  if (rc < 0 || size <= 0 || size % sizeof(sock_filter) != 0) {
+    ::close(mem);
+    throw sandbox::SetupError("seccomp", "cannot export the filter program");
+  }
+  f->program.resize(static_cast<size_t>(size) / sizeof(sock_filter));
+  ssize_t n = ::pread(mem, f->program.data(), static_cast<size_t>(size), 0);
+  ::close(mem);
+  if (n != size) throw sandbox::SetupError("seccomp", "cannot read the filter program back");
+  seccomp_release(f->ctx);
+  f->ctx = nullptr;
   return f;
 }
 
-void load_baseline_filter(BaselineFilter* filter) {
-  int rc = seccomp_load(filter->ctx);
-  if (rc < 0) {
-    errno = -rc;
-    fail_errno("seccomp", "load the baseline filter");
-  }
+int load_filter(BaselineFilter* filter) {
+  sock_fprog prog{static_cast<unsigned short>(filter->program.size()), filter->program.data()};
+  unsigned long flags = 0;
+  if (filter->listener) flags = SECCOMP_FILTER_FLAG_NEW_LISTENER | kWaitKillableRecv;
+  long fd = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+  if (fd >= 0) return filter->listener ? static_cast<int>(fd) : -1;
+  if (errno == EBUSY)
+    fail("seccomp",
+         "another seccomp listener already supervises this process (warden cannot run inside "
+         "syd, LXD syscall interception or another warden)",
+         "run warden outside the other supervisor; it will not run a command unsupervised");
+  if (errno == EINVAL && filter->listener)
+    fail_errno("seccomp", "install the filter with a killable-wait listener",
+               "Linux 5.19 or newer is needed (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)");
+  fail_errno("seccomp", "install the filter");
+}
+
+std::string describe_filter(const BaselineFilter* filter) {
+  std::string held = filter->listener ? "; held for warden: writes, metadata changes" : "";
+  return describe_baseline_filter() + held;
 }
 
 std::string describe_baseline_filter() {

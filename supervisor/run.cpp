@@ -14,8 +14,10 @@
 
 #include "audit.hpp"
 #include "commands.hpp"
+#include "holds.hpp"
 #include "warden/linux/launcher.hpp"
 #include "warden/policy/json.hpp"
+#include "warden/reviewer/reviewer.hpp"
 
 extern char** environ;
 
@@ -107,6 +109,23 @@ std::string exit_event(int status, int signal, std::int64_t elapsed_ms, const st
   return w.take();
 }
 
+// Who answers requests the granular gate lets through. The user prompt and auto_review arrive
+// in a later version; until then an external reviewer_command is the only one that can approve,
+// and everything else is denied (fail closed).
+std::unique_ptr<reviewer::Reviewer> make_reviewer(const policy::Config& config) {
+  if (!config.reviewer_command.value.empty()) {
+    std::string text = config.auto_review_policy.value;
+    if (!config.auto_review_extra_policy.value.empty())
+      text += "\n" + config.auto_review_extra_policy.value;
+    return std::make_unique<reviewer::ExternalCommand>(config.reviewer_command.value, text,
+                                                       config.review_timeout_s.value);
+  }
+  return std::make_unique<reviewer::DenyAll>(
+      config.approvals_reviewer.value == policy::ReviewerKind::User
+          ? "no reviewer answered: the interactive prompt is not available in this version"
+          : "no reviewer answered: auto_review is not available in this version");
+}
+
 }  // namespace
 
 void resolve_homes(policy::LoadOptions& load) {
@@ -154,6 +173,7 @@ sandbox::Spec build_spec(const policy::Config& config, const RunContext& context
   spec.tmp_writable = write && !config.exclude_slash_tmp.value;
   spec.deny_read = config.deny_read.value;
   spec.network = spec.mode == sandbox::Mode::FullAccess || (write && config.network_access.value);
+  spec.holds.reads = config.hold_reads.value;
   return spec;
 }
 
@@ -240,6 +260,22 @@ int run_command(const Invocation& inv) {
   sigprocmask(SIG_BLOCK, &set, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
   int sfd = ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+
+  // Held calls are served before the command starts: its first write may already be one.
+  std::unique_ptr<reviewer::Reviewer> reviewer = make_reviewer(config);
+  std::unique_ptr<HoldLoop> holds;
+  if (running->notify_fd() >= 0) {
+    HoldSettings hs;
+    hs.config = &config;
+    hs.spec = &spec;
+    hs.reviewer = reviewer.get();
+    hs.audit = audit.get();
+    if (const char* intent = std::getenv("WARDEN_INTENT")) hs.intent = intent;
+    sandbox::Running* r = running.get();
+    hs.kill_tree = [r] { r->kill_tree(); };
+    holds = std::make_unique<HoldLoop>(running->notify_fd(), std::move(hs));
+    holds->start();
+  }
   running->start();
   for (;;) {
     pollfd fds[2] = {{running->event_fd(), POLLIN, 0}, {sfd, POLLIN, 0}};
@@ -255,6 +291,7 @@ int run_command(const Invocation& inv) {
     }
   }
   sandbox::ExitStatus st = running->wait();
+  holds.reset();  // the tree is gone: nothing is held any more
   if (sfd >= 0) ::close(sfd);
   if (!st.error.empty()) {
     std::fprintf(stderr, "warden: %s\n", st.error.c_str());

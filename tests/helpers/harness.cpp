@@ -92,6 +92,13 @@ Process::Process(const std::vector<std::string>& argv, const RunOptions& options
         ::_exit(201);
     }
     if (filter != nullptr && seccomp_load(filter) != 0) ::_exit(202);
+    if (options.foreign_listener) {
+      scmp_filter_ctx other = seccomp_init(SCMP_ACT_ALLOW);
+      seccomp_rule_add(other, SCMP_ACT_NOTIFY, SCMP_SYS(uselib), 0);
+      if (seccomp_load(other) != 0) ::_exit(204);
+      // Kept open across exec: the kernel forgets a listener whose fd is closed.
+      ::fcntl(seccomp_notify_fd(other), F_SETFD, 0);
+    }
     ::execve(cargv[0], cargv.data(), cenv.data());
     ::_exit(203);
   }

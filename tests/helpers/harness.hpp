@@ -23,6 +23,8 @@ struct RunOptions {
   std::vector<std::pair<int, int>> refuse;      // {syscall nr, errno} refused in the child
   std::string cwd;
   int timeout_s = 60;
+  // Start under a seccomp filter that already has a listener (as under syd or another warden).
+  bool foreign_listener = false;
 };
 
 class Process {

@@ -21,6 +21,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -29,6 +31,8 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace {
 
@@ -174,6 +178,65 @@ int wait_for_signal() {
   return got != 0 ? 42 : 1;
 }
 
+// Races a path: one thread flips the bytes of `path` between an inside and another name while
+// this thread keeps calling OP on it, for `seconds`.
+int race(const std::string& op, const std::string& inside, const std::string& other, int seconds) {
+  static char path[4096];
+  std::string a = inside, b = other;
+  std::atomic<bool> stop{false};
+  std::strcpy(path, a.c_str());
+  std::thread flipper([&] {
+    while (!stop.load(std::memory_order_relaxed)) {
+      std::memcpy(path, b.c_str(), b.size() + 1);
+      std::memcpy(path, a.c_str(), a.size() + 1);
+    }
+  });
+  std::string src = inside + ".src";
+  long attempts = 0, successes = 0;
+  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < end) {
+    ++attempts;
+    long rc = -1;
+    if (op == "open") {
+      rc = ::open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+      if (rc >= 0) ::close(static_cast<int>(rc));
+    } else if (op == "creat") {
+      rc = ::creat(path, 0644);
+      if (rc >= 0) ::close(static_cast<int>(rc));
+    } else if (op == "rename") {
+      int fd = ::open(src.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+      if (fd >= 0) ::close(fd);
+      rc = ::rename(src.c_str(), path);
+    } else if (op == "mkdir") {
+      rc = ::mkdir(path, 0755);
+      if (rc == 0) ::rmdir(inside.c_str());
+    }
+    if (rc >= 0) ++successes;
+  }
+  stop = true;
+  flipper.join();
+  std::printf("attempts=%ld successes=%ld\n", attempts, successes);
+  return 0;
+}
+
+// Several threads creating, writing and renaming files at once.
+int threads(const std::string& dir) {
+  std::atomic<int> failures{0};
+  std::vector<std::thread> ts;
+  for (int t = 0; t < 8; ++t) {
+    ts.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        std::string p = dir + "/t" + std::to_string(t) + "-" + std::to_string(i);
+        if (write_file(p.c_str()) != 0 || ::rename(p.c_str(), (p + ".done").c_str()) != 0)
+          ++failures;
+      }
+    });
+  }
+  for (auto& t : ts) t.join();
+  std::printf(failures == 0 ? "ok\n" : "failures=%d\n", failures.load());
+  return 0;
+}
+
 [[noreturn]] void int80() {
   long ret;
   // i386 getpid through the 32-bit entry: a filter for x86_64 alone would not see it.
@@ -284,6 +347,8 @@ int main(int argc, char** argv) {
   if (a == "swapon") return report(::syscall(__NR_swapon, "/x", 0));
   if (a == "syslog") return report(::syscall(__NR_syslog, 3, nullptr, 0));
   if (a == "int80") int80();
+  if (a == "race" && argc > 5) return race(argv[2], argv[3], argv[4], std::atoi(argv[5]));
+  if (a == "threads") return threads(arg);
   if (a == "x32") {
     // x32 getpid: the x86_64 number with the x32 bit set.
     long r = ::syscall(0x40000000L | 39);

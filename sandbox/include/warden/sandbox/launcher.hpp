@@ -48,6 +48,9 @@ class Running {
   virtual void start() = 0;
   virtual void forward_signal(int sig) = 0;
   virtual void kill_tree() = 0;
+  // The seccomp user-notification listener holding the calls in Spec::holds; -1 when none.
+  // Still owned by Running.
+  virtual int notify_fd() const { return -1; }
   // Becomes readable when the command has ended (for poll alongside warden's other fds).
   virtual int event_fd() const = 0;
   // Blocks until the command ended; returns its status.

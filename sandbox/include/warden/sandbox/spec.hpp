@@ -11,6 +11,13 @@ enum class Mode { ReadOnly, WorkspaceWrite, FullAccess };
 
 const char* to_string(Mode m);
 
+// Which calls are held (seccomp user-notification) so warden can perform, ask about or refuse
+// them, instead of leaving them to the kernel floor alone.
+struct Holds {
+  bool writes = true;  // write-intent opens and metadata changes (mkdir, rename, chmod, ...)
+  bool reads = false;  // every open (config: [warden] hold_reads)
+};
+
 struct Spec {
   Mode mode = Mode::WorkspaceWrite;
   // Absolute, normalised paths. The workspace is writable in workspace-write and readable
@@ -28,6 +35,8 @@ struct Spec {
   std::vector<std::string> deny_read;
   // true: the host network; false: a network namespace with only loopback.
   bool network = false;
+
+  Holds holds;
 
   std::vector<std::string> argv;  // argv[0] is looked up in PATH of env
   std::string cwd;                // absolute

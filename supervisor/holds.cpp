@@ -1,0 +1,766 @@
+#include "holds.hpp"
+
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <linux/capability.h>
+#include <linux/openat2.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <optional>
+
+#include "warden/broker/fs.hpp"
+#include "warden/broker/path.hpp"
+#include "warden/policy/json.hpp"
+
+namespace warden::supervisor {
+
+namespace json = policy::json;
+using linux_backend::Listener;
+using linux_backend::Notification;
+
+// What warden knows about the process behind one held call. Opened per call: a pid names a
+// process only while ID_VALID says so, and /proc entries are checked against it after opening.
+struct HoldLoop::Target {
+  pid_t pid = 0;
+  broker::UniqueFd root;  // the process's own root: the sandbox's view
+  std::string cwd;        // its working directory, as a path in that view
+  mode_t umask = 022;
+};
+
+// One path argument of the call: the directory it is relative to, the bytes copied once, and
+// where it really leads (resolved once; the operation acts on these fds, never on the text).
+struct HoldLoop::Operand {
+  enum Need { kParent, kObject, kOpen };
+  Need need = kParent;
+  int dirfd = AT_FDCWD;
+  std::uint64_t addr = 0;
+  bool follow = true;     // the call follows a symlink in the final component
+  bool empty_ok = false;  // AT_EMPTY_PATH or a NULL path: the call acts on dirfd itself
+  int open_flags = 0;     // kOpen
+  std::string text;       // as the program passed it
+  std::string path;       // absolute, lexically normalised, in the sandbox's view
+  std::string real;       // symlinks resolved: what the decision is about
+  std::optional<broker::Parent> parent;
+  std::optional<broker::Object> object;
+  bool inside = false;
+  std::string protected_by;
+};
+
+// The held call with its non-path arguments, copied once.
+struct HoldLoop::Call {
+  Notification n;
+  int count = 1;  // path operands
+  bool is_open = false;
+  int flags = 0;  // open flags, or the *at flags of unlinkat/linkat/fchownat/utimensat
+  unsigned rename_flags = 0;
+  mode_t mode = 0;
+  dev_t dev = 0;
+  uid_t uid = static_cast<uid_t>(-1);
+  gid_t gid = static_cast<gid_t>(-1);
+  off_t length = 0;
+  bool times_now = true;
+  timespec times[2] = {};
+  std::string text;   // symlink target, or xattr name
+  std::string value;  // xattr value
+};
+
+namespace {
+
+constexpr std::size_t kPathMax = 4096;
+// perform(): the name appeared between placement and creation; place it again.
+constexpr long kRetry = -100000;
+
+std::string readlink_str(const std::string& link) {
+  char buf[kPathMax];
+  ssize_t n = ::readlink(link.c_str(), buf, sizeof buf);
+  return n <= 0 ? std::string() : std::string(buf, static_cast<size_t>(n));
+}
+
+mode_t read_umask(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("Umask:", 0) == 0)
+      return static_cast<mode_t>(std::stoul(line.substr(6), nullptr, 8));
+  return 022;
+}
+
+std::vector<std::string> read_cmdline(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+  std::vector<std::string> out;
+  std::string arg;
+  while (std::getline(in, arg, '\0')) out.push_back(arg);
+  return out;
+}
+
+// Moving a directory whose name begins a protected name (.git, .vscode, .git/modules/x) would
+// carry what is under it out from under the protection, which is by name.
+bool protected_prefix(const std::string& path, const std::vector<std::string>& roots,
+                      const std::vector<std::string>& patterns) {
+  auto split = [](std::string_view p) {
+    std::vector<std::string> parts;
+    size_t start = 0;
+    while (start < p.size()) {
+      size_t slash = p.find('/', start);
+      if (slash == std::string_view::npos) slash = p.size();
+      if (slash > start) parts.emplace_back(p.substr(start, slash - start));
+      start = slash + 1;
+    }
+    return parts;
+  };
+  for (const auto& root : roots) {
+    if (!broker::is_under(path, root) || path == root) continue;
+    auto parts = split(std::string_view(path).substr(root.size()));
+    for (const auto& pattern : patterns) {
+      auto pat = split(pattern);
+      // Every proper prefix of the pattern, matched against the path's last components.
+      for (size_t len = 1; len < pat.size(); ++len) {
+        if (len > parts.size()) break;
+        bool match = true;
+        for (size_t i = 0; i < len && match; ++i)
+          match = ::fnmatch(pat[i].c_str(), parts[parts.size() - len + i].c_str(), 0) == 0;
+        if (match) return true;
+      }
+    }
+  }
+  return false;
+}
+
+bool under_any(const std::string& path, const std::vector<std::string>& roots) {
+  for (const auto& r : roots)
+    if (broker::is_under(path, r)) return true;
+  return false;
+}
+
+const char* syscall_name(int nr) {
+  switch (nr) {
+    case __NR_open:
+      return "open";
+    case __NR_openat:
+      return "openat";
+    case __NR_openat2:
+      return "openat2";
+    case __NR_creat:
+      return "creat";
+    case __NR_mkdir:
+      return "mkdir";
+    case __NR_mkdirat:
+      return "mkdirat";
+    case __NR_mknod:
+      return "mknod";
+    case __NR_mknodat:
+      return "mknodat";
+    case __NR_unlink:
+      return "unlink";
+    case __NR_unlinkat:
+      return "unlinkat";
+    case __NR_rmdir:
+      return "rmdir";
+    case __NR_rename:
+      return "rename";
+    case __NR_renameat:
+      return "renameat";
+    case __NR_renameat2:
+      return "renameat2";
+    case __NR_link:
+      return "link";
+    case __NR_linkat:
+      return "linkat";
+    case __NR_symlink:
+      return "symlink";
+    case __NR_symlinkat:
+      return "symlinkat";
+    case __NR_chmod:
+      return "chmod";
+    case __NR_fchmodat:
+      return "fchmodat";
+    case __NR_chown:
+      return "chown";
+    case __NR_lchown:
+      return "lchown";
+    case __NR_fchownat:
+      return "fchownat";
+    case __NR_truncate:
+      return "truncate";
+    case __NR_utime:
+      return "utime";
+    case __NR_utimes:
+      return "utimes";
+    case __NR_futimesat:
+      return "futimesat";
+    case __NR_utimensat:
+      return "utimensat";
+    case __NR_setxattr:
+      return "setxattr";
+    case __NR_lsetxattr:
+      return "lsetxattr";
+    case __NR_removexattr:
+      return "removexattr";
+    case __NR_lremovexattr:
+      return "lremovexattr";
+  }
+  return "unknown";
+}
+
+// Copies `len` bytes of the target's memory once.
+bool read_bytes(pid_t pid, std::uint64_t addr, void* out, std::size_t len) {
+  iovec local{out, len};
+  iovec remote{reinterpret_cast<void*>(addr), len};
+  return ::process_vm_readv(pid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(len);
+}
+
+// The loop thread keeps no effective capability: a root warden must not write, as broker, what
+// the sandboxed root (which has none) could not. capset is per thread.
+void drop_thread_capabilities() {
+  __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  if (::syscall(SYS_capget, &hdr, data) != 0) return;
+  data[0].effective = data[1].effective = 0;
+  (void)::syscall(SYS_capset, &hdr, data);
+}
+
+}  // namespace
+
+HoldLoop::HoldLoop(int listener_fd, HoldSettings settings)
+    : listener_(::fcntl(listener_fd, F_DUPFD_CLOEXEC, 3)), s_(std::move(settings)) {
+  const auto& spec = *s_.spec;
+  if (spec.mode == sandbox::Mode::WorkspaceWrite) {
+    writable_.push_back(spec.workspace);
+    writable_.insert(writable_.end(), spec.writable_roots.begin(), spec.writable_roots.end());
+    protected_roots_ = writable_;
+  }
+  if (spec.tmp_writable) writable_.push_back("/tmp");
+  writable_.push_back("/dev/shm");
+  host_root_ = ::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  stop_fd_ = ::eventfd(0, EFD_CLOEXEC);
+}
+
+HoldLoop::~HoldLoop() {
+  std::uint64_t one = 1;
+  if (stop_fd_ >= 0) (void)::write(stop_fd_, &one, sizeof one);
+  if (thread_.joinable()) thread_.join();
+  if (stop_fd_ >= 0) ::close(stop_fd_);
+  if (host_root_ >= 0) ::close(host_root_);
+}
+
+void HoldLoop::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void HoldLoop::run() {
+  drop_thread_capabilities();
+  Notification n;
+  while (listener_.receive(n, stop_fd_)) handle(n);
+}
+
+// Where an operand really leads, resolved in the view whose root is root_fd (the sandbox's, or
+// the host's for an approved widening). Returns 0 or the errno the call fails with anyway.
+int HoldLoop::place(int root_fd, Operand& op, bool creates) {
+  op.parent.reset();
+  op.object.reset();
+  bool exists = false;
+  if (op.need != Operand::kParent) {
+    bool follow = op.need == Operand::kOpen ? (op.open_flags & O_NOFOLLOW) == 0 : op.follow;
+    auto obj = broker::open_existing(root_fd, op.path, follow || op.text.empty());
+    if (obj.ok()) {
+      op.real = obj.value.real_path;
+      op.object.emplace(std::move(obj.value));
+      exists = true;
+    } else if (op.need == Operand::kObject || obj.err != -ENOENT ||
+               (op.open_flags & O_CREAT) == 0) {
+      return -obj.err;
+    }
+  }
+  if (!exists) {
+    auto parent = broker::resolve_parent(root_fd, op.path);
+    if (!parent.ok()) return -parent.err;
+    if (op.need == Operand::kOpen) {
+      // O_CREAT through a dangling symlink would create wherever the link points, outside any
+      // judgement made here: refused.
+      auto link = broker::open_existing(root_fd, op.path, false);
+      if (link.ok()) return EACCES;
+    }
+    op.real = parent.value.real_path();
+    op.parent.emplace(std::move(parent.value));
+  }
+  op.inside = under_any(op.real, writable_);
+  // The sandbox's own /dev nodes (null, tty, ptys, ...) are part of its floor; /dev itself is a
+  // read-only tmpfs, so nothing new can appear there.
+  if (op.object && broker::is_under(op.real, "/dev")) op.inside = true;
+  op.protected_by.clear();
+  if (auto m = broker::protected_match(op.real, protected_roots_, s_.spec->protected_names))
+    op.protected_by = *m;
+  else if (creates && broker::names_git_metadata(op.real) && under_any(op.real, protected_roots_))
+    op.protected_by = ".git (a new repository)";
+  return 0;
+}
+
+// The approval road for one operand that leaves the sandbox: the granular gate, then the
+// reviewer. Audited either way.
+bool HoldLoop::decide(const Target& t, const Call& c, const Operand& op) {
+  const Notification& n = c.n;
+  const char* syscall = syscall_name(n.nr);
+  auto started = std::chrono::steady_clock::now();
+  policy::Request req;
+  req.id = std::to_string(next_id_++);
+  req.category = policy::Category::SandboxApproval;
+  req.kind = policy::Kind::FileWrite;
+  if (c.is_open && (c.flags & O_ACCMODE) == O_RDONLY && (c.flags & (O_CREAT | O_TRUNC)) == 0)
+    req.kind = policy::Kind::FileRead;
+  req.syscall = syscall;
+  req.pid = n.pid;
+  req.path = op.real;
+  req.command = read_cmdline(t.pid);
+  req.cwd = t.cwd;
+  req.workspace = s_.spec->workspace;
+  if (!s_.intent.empty()) req.intent = s_.intent;
+
+  policy::Decision d;
+  std::string decided_by;
+  // Warden's own mounts are never widened: /proc/self there would be warden, /dev the host's.
+  if (broker::is_under(op.real, "/proc") || broker::is_under(op.real, "/sys") ||
+      (broker::is_under(op.real, "/dev") && !broker::is_under(op.real, "/dev/shm"))) {
+    d.verdict = policy::Verdict::Deny;
+    d.reason = op.real + " belongs to the sandbox's own /proc, /sys or /dev";
+    decided_by = "granular";
+  } else {
+    auto gate = policy::gate(*s_.config, req.category);
+    if (!gate.ask) {
+      d.verdict = policy::Verdict::Deny;
+      d.reason = gate.reason;
+      decided_by = "granular";
+    } else if (s_.reviewer == nullptr) {
+      d.verdict = policy::Verdict::Deny;
+      d.reason = "no reviewer is available";
+      decided_by = "user";
+    } else {
+      try {
+        d = s_.reviewer->review(req);
+      } catch (const std::exception& e) {
+        d = {policy::Verdict::Deny, std::nullopt, std::string("reviewer failed: ") + e.what(), ""};
+      }
+      decided_by = s_.config->reviewer_command.value.empty()
+                       ? policy::to_string(s_.config->approvals_reviewer.value)
+                       : "auto_review";
+      // Nobody to escalate to yet: an escalation is a denial.
+      if (d.verdict == policy::Verdict::Escalate) d.verdict = policy::Verdict::Deny;
+    }
+  }
+  if (!op.protected_by.empty() && d.reason.empty()) d.reason = "protected: " + op.protected_by;
+  if (s_.audit != nullptr) {
+    // The request's own fields, then how it was decided, in one object on one line.
+    // The decision's reason takes the contract's "reason" key; a request's own reason (kind
+    // permissions) is kept as request_reason.
+    policy::Request shown = req;
+    shown.reason.reset();
+    std::string fields = policy::to_json(shown);
+    if (auto pos = fields.find(",\"reason\":null"); pos != std::string::npos)
+      fields.replace(pos, 14, req.reason ? ",\"request_reason\":" + json::quote(*req.reason) : "");
+    std::string line = "{\"event\":\"request\",\"time\":" + json::quote(utc_now()) + "," +
+                       fields.substr(1, fields.size() - 2);
+    line += ",\"decision\":" + json::quote(policy::to_string(d.verdict));
+    line += ",\"decided_by\":" + json::quote(decided_by);
+    line += ",\"risk\":" + (d.risk ? json::quote(policy::to_string(*d.risk)) : std::string("null"));
+    line += ",\"reason\":" + json::quote(d.reason);
+    line +=
+        ",\"elapsed_ms\":" + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                std::chrono::steady_clock::now() - started)
+                                                .count());
+    s_.audit->write(line + "}");
+  }
+  return d.verdict == policy::Verdict::Approve;
+}
+
+}  // namespace warden::supervisor
+
+namespace warden::supervisor {
+namespace {
+
+int at_fd(std::uint64_t v) {
+  return static_cast<int>(static_cast<std::int32_t>(v));
+}
+
+// /dev/stdout, /dev/fd/N, /proc/self/fd/N: the program means one of its own descriptors. Returns
+// N, or -1 when the path is not such a name.
+int own_fd_path(const std::string& p) {
+  if (p == "/dev/stdin") return 0;
+  if (p == "/dev/stdout") return 1;
+  if (p == "/dev/stderr") return 2;
+  for (const char* prefix : {"/dev/fd/", "/proc/self/fd/", "/proc/thread-self/fd/"}) {
+    std::string_view pre(prefix);
+    if (p.size() > pre.size() && p.compare(0, pre.size(), pre) == 0) {
+      std::string rest = p.substr(pre.size());
+      if (rest.find_first_not_of("0123456789") != std::string::npos || rest.size() > 9) return -1;
+      return std::stoi(rest);
+    }
+  }
+  return -1;
+}
+
+bool read_times(pid_t pid, int nr, std::uint64_t addr, timespec out[2]) {
+  if (nr == __NR_utimensat) return read_bytes(pid, addr, out, sizeof(timespec) * 2);
+  if (nr == __NR_utime) {
+    long t[2];
+    if (!read_bytes(pid, addr, t, sizeof t)) return false;
+    out[0] = {t[0], 0};
+    out[1] = {t[1], 0};
+    return true;
+  }
+  timeval tv[2];
+  if (!read_bytes(pid, addr, tv, sizeof tv)) return false;
+  for (int i = 0; i < 2; ++i) out[i] = {tv[i].tv_sec, tv[i].tv_usec * 1000};
+  return true;
+}
+
+}  // namespace
+
+void HoldLoop::reply(const Call& c, long result) {
+  if (result < 0) {
+    listener_.reply_error(c.n.id, static_cast<int>(-result));
+  } else if (c.is_open) {
+    int fd = static_cast<int>(result);
+    int rc = listener_.reply_fd(c.n.id, fd, (c.flags & O_CLOEXEC) != 0);
+    ::close(fd);
+    if (rc < 0) listener_.reply_error(c.n.id, -rc);  // e.g. EMFILE in the target
+  } else {
+    listener_.reply_value(c.n.id, result);
+  }
+}
+
+void HoldLoop::handle(const Notification& n) {
+  Call c;
+  c.n = n;
+  Operand ops[2];
+  const auto* a = n.args;
+  auto path_at = [&](Operand& op, Operand::Need need, int dirfd, std::uint64_t addr) {
+    op.need = need;
+    op.dirfd = dirfd;
+    op.addr = addr;
+  };
+  using O = Operand;
+  switch (n.nr) {
+    case __NR_open:
+      path_at(ops[0], O::kOpen, AT_FDCWD, a[0]);
+      c.flags = static_cast<int>(a[1]);
+      c.mode = static_cast<mode_t>(a[2]);
+      c.is_open = true;
+      break;
+    case __NR_openat:
+      path_at(ops[0], O::kOpen, at_fd(a[0]), a[1]);
+      c.flags = static_cast<int>(a[2]);
+      c.mode = static_cast<mode_t>(a[3]);
+      c.is_open = true;
+      break;
+    case __NR_creat:
+      path_at(ops[0], O::kOpen, AT_FDCWD, a[0]);
+      c.flags = O_CREAT | O_WRONLY | O_TRUNC;
+      c.mode = static_cast<mode_t>(a[1]);
+      c.is_open = true;
+      break;
+    case __NR_openat2: {
+      open_how how{};
+      if (a[3] < sizeof how || a[3] > 4096) return listener_.reply_error(n.id, EINVAL);
+      if (!read_bytes(n.pid, a[2], &how, sizeof how)) return listener_.reply_error(n.id, EFAULT);
+      // RESOLVE_* constraints are the program's own hardening; programs fall back to openat.
+      if (how.resolve != 0 || how.flags > 0xffffffffULL) return listener_.reply_error(n.id, ENOSYS);
+      path_at(ops[0], O::kOpen, at_fd(a[0]), a[1]);
+      c.flags = static_cast<int>(how.flags);
+      c.mode = static_cast<mode_t>(how.mode);
+      c.is_open = true;
+      break;
+    }
+    case __NR_mkdir:
+    case __NR_mkdirat: {
+      bool at = n.nr == __NR_mkdirat;
+      path_at(ops[0], O::kParent, at ? at_fd(a[0]) : AT_FDCWD, a[at ? 1 : 0]);
+      c.mode = static_cast<mode_t>(a[at ? 2 : 1]);
+      break;
+    }
+    case __NR_mknod:
+    case __NR_mknodat: {
+      bool at = n.nr == __NR_mknodat;
+      path_at(ops[0], O::kParent, at ? at_fd(a[0]) : AT_FDCWD, a[at ? 1 : 0]);
+      c.mode = static_cast<mode_t>(a[at ? 2 : 1]);
+      c.dev = static_cast<dev_t>(a[at ? 3 : 2]);
+      break;
+    }
+    case __NR_unlink:
+    case __NR_rmdir:
+      path_at(ops[0], O::kParent, AT_FDCWD, a[0]);
+      c.flags = n.nr == __NR_rmdir ? AT_REMOVEDIR : 0;
+      break;
+    case __NR_unlinkat:
+      path_at(ops[0], O::kParent, at_fd(a[0]), a[1]);
+      c.flags = static_cast<int>(a[2]);
+      break;
+    case __NR_rename:
+      path_at(ops[0], O::kParent, AT_FDCWD, a[0]);
+      path_at(ops[1], O::kParent, AT_FDCWD, a[1]);
+      c.count = 2;
+      break;
+    case __NR_renameat:
+    case __NR_renameat2:
+      path_at(ops[0], O::kParent, at_fd(a[0]), a[1]);
+      path_at(ops[1], O::kParent, at_fd(a[2]), a[3]);
+      c.rename_flags = n.nr == __NR_renameat2 ? static_cast<unsigned>(a[4]) : 0;
+      c.count = 2;
+      break;
+    case __NR_link:
+    case __NR_linkat: {
+      bool at = n.nr == __NR_linkat;
+      c.flags = at ? static_cast<int>(a[4]) : 0;
+      path_at(ops[0], O::kObject, at ? at_fd(a[0]) : AT_FDCWD, a[at ? 1 : 0]);
+      ops[0].follow = (c.flags & AT_SYMLINK_FOLLOW) != 0;
+      ops[0].empty_ok = (c.flags & AT_EMPTY_PATH) != 0;
+      path_at(ops[1], O::kParent, at ? at_fd(a[2]) : AT_FDCWD, a[at ? 3 : 1]);
+      c.count = 2;
+      break;
+    }
+    case __NR_symlink:
+    case __NR_symlinkat: {
+      bool at = n.nr == __NR_symlinkat;
+      int err = Listener::read_string(n.pid, a[0], c.text, kPathMax);
+      if (err != 0) return listener_.reply_error(n.id, err);
+      path_at(ops[0], O::kParent, at ? at_fd(a[1]) : AT_FDCWD, a[at ? 2 : 1]);
+      break;
+    }
+    case __NR_chmod:
+    case __NR_fchmodat: {
+      bool at = n.nr == __NR_fchmodat;
+      path_at(ops[0], O::kObject, at ? at_fd(a[0]) : AT_FDCWD, a[at ? 1 : 0]);
+      c.mode = static_cast<mode_t>(a[at ? 2 : 1]);
+      break;
+    }
+    case __NR_chown:
+    case __NR_lchown:
+      path_at(ops[0], O::kObject, AT_FDCWD, a[0]);
+      ops[0].follow = n.nr == __NR_chown;
+      c.uid = static_cast<uid_t>(a[1]);
+      c.gid = static_cast<gid_t>(a[2]);
+      break;
+    case __NR_fchownat:
+      path_at(ops[0], O::kObject, at_fd(a[0]), a[1]);
+      c.uid = static_cast<uid_t>(a[2]);
+      c.gid = static_cast<gid_t>(a[3]);
+      c.flags = static_cast<int>(a[4]);
+      ops[0].follow = (c.flags & AT_SYMLINK_NOFOLLOW) == 0;
+      ops[0].empty_ok = (c.flags & AT_EMPTY_PATH) != 0;
+      break;
+    case __NR_truncate:
+      path_at(ops[0], O::kObject, AT_FDCWD, a[0]);
+      c.length = static_cast<off_t>(a[1]);
+      break;
+    case __NR_utime:
+    case __NR_utimes:
+    case __NR_futimesat:
+    case __NR_utimensat: {
+      bool at = n.nr == __NR_futimesat || n.nr == __NR_utimensat;
+      path_at(ops[0], O::kObject, at ? at_fd(a[0]) : AT_FDCWD, a[at ? 1 : 0]);
+      std::uint64_t times = a[at ? 2 : 1];
+      if (n.nr == __NR_utimensat) {
+        c.flags = static_cast<int>(a[3]);
+        ops[0].follow = (c.flags & AT_SYMLINK_NOFOLLOW) == 0;
+      }
+      ops[0].empty_ok = at;  // a NULL path means dirfd itself
+      if (times != 0) {
+        if (!read_times(n.pid, n.nr, times, c.times)) return listener_.reply_error(n.id, EFAULT);
+        c.times_now = false;
+      }
+      break;
+    }
+    case __NR_setxattr:
+    case __NR_lsetxattr:
+    case __NR_removexattr:
+    case __NR_lremovexattr: {
+      path_at(ops[0], O::kObject, AT_FDCWD, a[0]);
+      ops[0].follow = n.nr == __NR_setxattr || n.nr == __NR_removexattr;
+      int err = Listener::read_string(n.pid, a[1], c.text, 256);
+      if (err != 0) return listener_.reply_error(n.id, err == ENAMETOOLONG ? ERANGE : err);
+      if (n.nr == __NR_setxattr || n.nr == __NR_lsetxattr) {
+        if (a[3] > 65536) return listener_.reply_error(n.id, E2BIG);
+        c.value.resize(a[3]);
+        c.flags = static_cast<int>(a[4]);
+        if (a[3] > 0 && !read_bytes(n.pid, a[2], c.value.data(), a[3]))
+          return listener_.reply_error(n.id, EFAULT);
+      }
+      break;
+    }
+    default:
+      return listener_.reply_error(n.id, ENOSYS);
+  }
+  for (int i = 0; i < c.count; ++i) {
+    Operand& op = ops[i];
+    ops[i].open_flags = c.flags;
+    if (op.addr == 0 && op.empty_ok) continue;
+    int err = Listener::read_string(n.pid, op.addr, op.text, kPathMax);
+    if (err != 0) return listener_.reply_error(n.id, err);
+  }
+
+  Target t;
+  t.pid = n.pid;
+  const std::string proc = "/proc/" + std::to_string(n.pid);
+  t.root = broker::UniqueFd(::open((proc + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  t.cwd = readlink_str(proc + "/cwd");
+  t.umask = read_umask(n.pid);
+  // Everything read from the process so far belongs to it only if it is still the one waiting.
+  if (!listener_.valid(n.id)) return;
+  if (!t.root || t.cwd.empty() || t.cwd[0] != '/') return listener_.reply_error(n.id, EACCES);
+
+  for (int i = 0; i < c.count; ++i) {
+    Operand& op = ops[i];
+    std::string base = t.cwd;
+    if (op.dirfd != AT_FDCWD) {
+      base = readlink_str(proc + "/fd/" + std::to_string(op.dirfd));
+      if (base.empty() || base[0] != '/') return listener_.reply_error(n.id, EBADF);
+    }
+    if (op.text.empty()) {
+      if (!op.empty_ok) return listener_.reply_error(n.id, ENOENT);
+      op.path = base;
+    } else {
+      auto joined = broker::join_lexically(base, op.text);
+      if (!joined.ok()) return listener_.reply_error(n.id, -joined.err);
+      op.path = joined.value.path;
+    }
+  }
+  // The program's own descriptors by name: reopened from its fd table, as the kernel would.
+  if (c.is_open) {
+    int own = own_fd_path(ops[0].path);
+    if (own >= 0) {
+      int fd = ::open((proc + "/fd/" + std::to_string(own)).c_str(),
+                      (c.flags & ~(O_CREAT | O_EXCL)) | O_NOCTTY | O_CLOEXEC);
+      if (!listener_.valid(n.id)) {
+        if (fd >= 0) ::close(fd);
+        return;
+      }
+      return reply(c, fd >= 0 ? fd : -errno);
+    }
+  }
+
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    bool all_inside = true;
+    Operand* leaving = nullptr;
+    for (int i = 0; i < c.count; ++i) {
+      // A rename's or link's destination, like every creation, may not name a protected path.
+      bool creates = c.count == 1 || i == 1;
+      int err = place(t.root.get(), ops[i], creates);
+      if (err != 0) return listener_.reply_error(n.id, err);
+      bool moves = (c.count == 2 && i == 0 && c.n.nr != __NR_link && c.n.nr != __NR_linkat) ||
+                   c.n.nr == __NR_rmdir || (c.n.nr == __NR_unlinkat && (c.flags & AT_REMOVEDIR));
+      if (moves && ops[i].protected_by.empty() &&
+          protected_prefix(ops[i].real, protected_roots_, s_.spec->protected_names))
+        ops[i].protected_by = "a directory holding protected names";
+      bool read_only =
+          c.is_open && (c.flags & O_ACCMODE) == O_RDONLY && (c.flags & (O_CREAT | O_TRUNC)) == 0;
+      if (read_only) ops[i].inside = !under_any(ops[i].real, s_.spec->deny_read);
+      if (!ops[i].inside || !ops[i].protected_by.empty()) {
+        all_inside = false;
+        if (leaving == nullptr) leaving = &ops[i];
+      }
+    }
+    if (!all_inside) {
+      if (!decide(t, c, *leaving)) {
+        if (s_.config->on_deny.value == policy::OnDeny::Kill && s_.kill_tree) {
+          // No answer: the call stays held until SIGKILL takes the tree, so nothing after the
+          // denied call runs.
+          killed_ = true;
+          s_.kill_tree();
+          return;
+        }
+        return listener_.reply_error(n.id, EACCES);
+      }
+      // Approved: performed in the host's view, on the path the reviewer saw.
+      for (int i = 0; i < c.count; ++i) {
+        ops[i].path = ops[i].real;
+        int err = place(host_root_, ops[i], true);
+        if (err != 0) return listener_.reply_error(n.id, err);
+      }
+    }
+    long result = perform(c, t, ops);
+    if (result == kRetry) continue;  // the name appeared meanwhile: place it again
+    if (!listener_.valid(n.id)) {
+      if (c.is_open && result >= 0) ::close(static_cast<int>(result));
+      return;
+    }
+    return reply(c, result);
+  }
+  listener_.reply_error(n.id, EAGAIN);
+}
+
+long HoldLoop::perform(const Call& c, const Target& t, Operand* ops) {
+  Operand& op = ops[0];
+  switch (c.n.nr) {
+    case __NR_open:
+    case __NR_openat:
+    case __NR_openat2:
+    case __NR_creat: {
+      if (op.object) {
+        if ((c.flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) return -EEXIST;
+        struct stat st {};
+        if (::fstat(op.object->fd.get(), &st) != 0) return -errno;
+        // A FIFO would block warden until a reader comes; its open is refused rather than
+        // performed (a later version opens it on a thread of its own).
+        if (S_ISFIFO(st.st_mode)) return -EACCES;
+        // Reopened through the very object that was judged: no second lookup by name.
+        std::string self = "/proc/self/fd/" + std::to_string(op.object->fd.get());
+        int fd = ::open(self.c_str(), (c.flags & ~(O_CREAT | O_EXCL)) | O_NOCTTY | O_CLOEXEC);
+        return fd >= 0 ? fd : -errno;
+      }
+      auto created = broker::open_file(op.parent->fd.get(), "/" + op.parent->name, c.flags | O_EXCL,
+                                       c.mode, t.umask);
+      if (created.ok()) return created.value.release();
+      if (created.err == -EEXIST && (c.flags & O_EXCL) == 0) return kRetry;
+      return created.err;
+    }
+    case __NR_mkdir:
+    case __NR_mkdirat:
+      return broker::make_dir(*op.parent, c.mode, t.umask);
+    case __NR_mknod:
+    case __NR_mknodat:
+      return broker::make_node(*op.parent, c.mode, c.dev, t.umask);
+    case __NR_unlink:
+    case __NR_unlinkat:
+    case __NR_rmdir:
+      return broker::remove(*op.parent, c.flags);
+    case __NR_rename:
+    case __NR_renameat:
+    case __NR_renameat2:
+      return broker::rename(*op.parent, *ops[1].parent, c.rename_flags);
+    case __NR_link:
+    case __NR_linkat:
+      return broker::link(*op.object, *ops[1].parent);
+    case __NR_symlink:
+    case __NR_symlinkat:
+      return broker::symlink(c.text, *op.parent);
+    case __NR_chmod:
+    case __NR_fchmodat:
+      return broker::chmod(*op.object, c.mode);
+    case __NR_chown:
+    case __NR_lchown:
+    case __NR_fchownat:
+      return broker::chown(*op.object, c.uid, c.gid);
+    case __NR_truncate:
+      return broker::truncate(*op.object, c.length);
+    case __NR_utime:
+    case __NR_utimes:
+    case __NR_futimesat:
+    case __NR_utimensat:
+      return broker::utimens(*op.object, c.times_now ? nullptr : c.times);
+    case __NR_setxattr:
+    case __NR_lsetxattr:
+      return broker::set_xattr(*op.object, c.text, c.value, c.flags);
+    case __NR_removexattr:
+    case __NR_lremovexattr:
+      return broker::remove_xattr(*op.object, c.text);
+  }
+  return -ENOSYS;
+}
+
+}  // namespace warden::supervisor

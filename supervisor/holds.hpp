@@ -1,0 +1,66 @@
+// The notification loop: every held syscall is read once, placed (inside the sandbox or not),
+// and then performed by warden, refused, or turned into an approval request that goes through
+// the granular policy and the reviewer. It runs on its own thread, blocking in the listener.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "audit.hpp"
+#include "warden/linux/notify.hpp"
+#include "warden/policy/config.hpp"
+#include "warden/policy/request.hpp"
+#include "warden/reviewer/reviewer.hpp"
+#include "warden/sandbox/spec.hpp"
+
+namespace warden::supervisor {
+
+struct HoldSettings {
+  const policy::Config* config = nullptr;
+  const sandbox::Spec* spec = nullptr;
+  reviewer::Reviewer* reviewer = nullptr;  // asked when the granular gate says so
+  AuditLog* audit = nullptr;               // may be null
+  std::string intent;                      // WARDEN_INTENT
+  std::function<void()> kill_tree;         // on_deny = "kill"
+};
+
+class HoldLoop {
+ public:
+  HoldLoop(int listener_fd, HoldSettings settings);
+  ~HoldLoop();  // stops and joins
+  void start();
+  // True when a denial with on_deny = "kill" took the tree down.
+  bool killed() const { return killed_.load(); }
+
+  // One held call, exposed for tests of the dispatch.
+  void handle(const linux_backend::Notification& n);
+
+ private:
+  struct Target;
+  struct Operand;
+  struct Call;
+  void run();
+  int place(int root_fd, Operand& op, bool creates);
+  bool decide(const Target& t, const Call& c, const Operand& op);
+  // Performs the call on the resolved operands; returns the syscall's result (>= 0) or -errno.
+  // An open's result is a new fd in warden, installed in the target by the caller.
+  long perform(const Call& c, const Target& t, Operand* ops);
+  void reply(const Call& c, long result);
+
+  linux_backend::Listener listener_;
+  HoldSettings s_;
+  std::vector<std::string> writable_;         // where the sandbox may write, in its own view
+  std::vector<std::string> protected_roots_;  // where protected names apply
+  int host_root_ = -1;
+  int stop_fd_ = -1;
+  std::thread thread_;
+  std::atomic<bool> killed_{false};
+  std::atomic<std::uint64_t> next_id_{1};
+};
+
+}  // namespace warden::supervisor

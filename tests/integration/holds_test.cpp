@@ -1,0 +1,250 @@
+// Held syscalls: writes that stay inside the sandbox pass silently (warden performs them), writes
+// that leave it become approval requests that are refused (EACCES, one audit line) or, when a
+// reviewer approves, performed exactly as the program asked.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "common.hpp"
+#include "warden/policy/json.hpp"
+
+namespace warden::test {
+namespace {
+
+std::vector<policy::json::Value> audit_events(const std::string& path, const char* event) {
+  std::vector<policy::json::Value> out;
+  auto text = read_text(path);
+  if (!text) return out;
+  size_t start = 0;
+  while (start < text->size()) {
+    size_t nl = text->find('\n', start);
+    auto v = policy::json::parse(text->substr(start, nl - start));
+    if (v.find("event")->as_string() == event) out.push_back(std::move(v));
+    start = nl + 1;
+  }
+  return out;
+}
+
+// A reviewer_command that approves every request whose path contains APPROVE, denies the rest,
+// and appends each request it saw to a log.
+class Holds : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    reviewer_ = env_.home() / "reviewer.sh";
+    write_text(
+        reviewer_,
+        "#!/bin/sh\n"
+        "req=$(cat)\n"
+        "printf '%s\\n' \"$req\" >> " +
+            (env_.home() / "seen.jsonl") +
+            "\n"
+            "case \"$req\" in\n"
+            "  *APPROVE*) echo '{\"decision\":\"approve\",\"risk\":\"low\",\"reason\":\"test\"}' "
+            ";;\n"
+            "  *) echo '{\"decision\":\"deny\",\"risk\":\"high\",\"reason\":\"test says no\"}' ;;\n"
+            "esac\n");
+    ::chmod(reviewer_.c_str(), 0755);
+    audit_ = ws_ / "audit.jsonl";
+  }
+  Result run(const std::vector<std::string>& cmd, std::vector<std::string> options = {}) {
+    options.insert(options.begin(), {"--audit", audit_});
+    return test::run(env_.argv(ws_.path(), options, cmd), env_.options());
+  }
+  std::vector<std::string> approving() {
+    return {"-c", "warden.reviewer_command=[\"" + reviewer_ + "\"]"};
+  }
+  Env env_;
+  TempDir ws_;
+  std::string reviewer_, audit_;
+};
+
+TEST_F(Holds, InsideWritesPassSilently) {
+  auto r = run({"/bin/sh", "-c",
+                "mkdir -p d/e && echo hi > d/e/f && mv d/e/f d/g && ln -s g d/l && chmod 600 d/g "
+                "&& rm d/l && touch -d 2020-01-01 d/g && cat d/g > /dev/null && echo done"},
+               {"-a", "never"});
+  EXPECT_EQ(r.out, "done\n") << r.err;
+  EXPECT_EQ(read_text(ws_ / "d/g"), "hi\n");
+  EXPECT_TRUE(audit_events(audit_, "request").empty());
+}
+
+TEST_F(Holds, OutsideWriteUnderNeverIsRefusedWithEaccesAndOneAuditLine) {
+  TempDir outside("/var/tmp");
+  auto r = run(probe_cmd({"write", outside / "x"}), {"-a", "never"});
+  EXPECT_EQ(r.out, "errno=EACCES\n") << r.err;
+  EXPECT_FALSE(exists(outside / "x"));
+  auto requests = audit_events(audit_, "request");
+  ASSERT_EQ(requests.size(), 1u);
+  const auto& q = requests[0];
+  EXPECT_EQ(q.find("category")->as_string(), "sandbox_approval");
+  EXPECT_EQ(q.find("kind")->as_string(), "file_write");
+  EXPECT_EQ(q.find("syscall")->as_string(), "openat");
+  EXPECT_EQ(q.find("path")->as_string(), outside / "x");
+  EXPECT_EQ(q.find("decision")->as_string(), "deny");
+  EXPECT_EQ(q.find("decided_by")->as_string(), "granular");
+  EXPECT_TRUE(q.find("elapsed_ms")->is_int());
+}
+
+TEST_F(Holds, ApprovedWritesArePerformedExactly) {
+  TempDir outside("/var/tmp");
+  std::string dir = outside / "APPROVE";
+  ASSERT_EQ(::mkdir(dir.c_str(), 0755), 0);
+  auto r = run({"/bin/sh", "-c",
+                "umask 027; cd " + dir +
+                    " && echo content > f && mkdir sub && mv f g && "
+                    "ln -s g link && chmod 640 g && rm link && echo ok"},
+               approving());
+  EXPECT_EQ(r.out, "ok\n") << r.err;
+  EXPECT_EQ(read_text(dir + "/g"), "content\n");
+  struct stat st {};
+  ASSERT_EQ(::stat((dir + "/g").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0640u);
+  EXPECT_EQ(st.st_uid, ::geteuid());
+  ASSERT_EQ(::stat((dir + "/sub").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0750u);  // 0777 under the program's umask 027
+  EXPECT_FALSE(exists(dir + "/link"));
+  auto requests = audit_events(audit_, "request");
+  EXPECT_GE(requests.size(), 5u);
+  for (const auto& q : requests) {
+    EXPECT_EQ(q.find("decision")->as_string(), "approve");
+    EXPECT_EQ(q.find("decided_by")->as_string(), "auto_review");  // reviewer_command
+  }
+}
+
+TEST_F(Holds, ReviewerDenialIsEacces) {
+  TempDir outside("/var/tmp");
+  auto r = run(probe_cmd({"write", outside / "nope"}), approving());
+  EXPECT_EQ(r.out, "errno=EACCES\n") << r.err;
+  EXPECT_FALSE(exists(outside / "nope"));
+  auto seen = read_text(env_.home() / "seen.jsonl");
+  ASSERT_TRUE(seen);
+  EXPECT_NE(seen->find("\"kind\":\"file_write\""), std::string::npos) << *seen;
+}
+
+TEST_F(Holds, ProtectedNamesAtAnyDepthAndNewRepositoriesAreRequests) {
+  ASSERT_EQ(::system(("git init -q " + (ws_ / "nested")).c_str()), 0);
+  auto r = run(probe_cmd({"write", ws_ / "nested/.git/hooks/pre-commit"}), {"-a", "never"});
+  EXPECT_EQ(r.out, "errno=EACCES\n") << r.err;
+  EXPECT_FALSE(exists(ws_ / "nested/.git/hooks/pre-commit"));
+  r = run(probe_cmd({"write", ws_ / "nested/.git/config"}), {"-a", "never"});
+  EXPECT_EQ(r.out, "errno=EACCES\n");
+  r = run(probe_cmd({"write", ws_ / "deep/.envrc"}), {"-a", "never"});
+  EXPECT_EQ(r.out, "errno=ENOENT\n");  // the parent does not exist: the plain answer
+  ::mkdir((ws_ / "deep").c_str(), 0755);
+  r = run(probe_cmd({"write", ws_ / "deep/.envrc"}), {"-a", "never"});
+  EXPECT_EQ(r.out, "errno=EACCES\n");
+  EXPECT_FALSE(exists(ws_ / "deep/.envrc"));
+  r = run(probe_cmd({"mkdir", ws_ / "deep/.git"}), {"-a", "never"});
+  EXPECT_EQ(r.out, "errno=EACCES\n");
+  EXPECT_FALSE(exists(ws_ / "deep/.git"));
+  // Ordinary git work in the nested repository still passes.
+  r = run({"/bin/sh", "-c",
+           "cd nested && echo a > a && git add a && git -c user.name=t -c user.email=t@t commit "
+           "-qm one && echo committed"},
+          {"-a", "never"});
+  EXPECT_EQ(r.out, "committed\n") << r.err;
+}
+
+TEST_F(Holds, ProtectedFilesCannotBeLinkedOrMovedAway) {
+  ASSERT_EQ(::system(("git init -q " + ws_.path()).c_str()), 0);
+  auto before = read_text(ws_ / ".git/config");
+  // A second name for the protected inode would let writes through that name change it.
+  auto r = run({"/bin/sh", "-c", "ln .git/config alias; echo evil >> alias; mv .git .gone; true"},
+               {"-a", "never"});
+  struct stat a {
+  }, b{};
+  ASSERT_EQ(::stat((ws_ / ".git/config").c_str(), &b), 0);
+  if (::stat((ws_ / "alias").c_str(), &a) == 0) {
+    EXPECT_NE(a.st_ino, b.st_ino) << "linked";
+  }
+  EXPECT_FALSE(exists(ws_ / ".gone"));
+  EXPECT_EQ(read_text(ws_ / ".git/config"), before);
+}
+
+TEST_F(Holds, OnDenyKillKillsTheTree) {
+  TempDir outside("/var/tmp");
+  auto r = run({"/bin/sh", "-c", "echo x > " + (outside / "k") + "; echo survived"},
+               {"-a", "never", "--on-deny", "kill"});
+  EXPECT_EQ(r.code, 128 + SIGKILL) << r.out << r.err;
+  EXPECT_EQ(r.out.find("survived"), std::string::npos);
+  EXPECT_FALSE(exists(outside / "k"));
+}
+
+// A thread flips the path between an inside name and an outside or protected one while the main
+// thread opens, creates, renames and makes directories through it. Nothing may appear outside
+// or under the protected name.
+TEST_F(Holds, PathFlipRaceCreatesNothingOutsideOrProtected) {
+  TempDir outside("/var/tmp");
+  ::mkdir((ws_ / ".git").c_str(), 0755);
+  ::mkdir((ws_ / ".git/hooks").c_str(), 0755);
+  for (const char* op : {"open", "creat", "rename", "mkdir"}) {
+    auto r =
+        run(probe_cmd({"race", op, ws_ / "inside", outside / "escaped", "2"}), {"-a", "never"});
+    EXPECT_EQ(r.code, 0) << op << ": " << r.err;
+    EXPECT_FALSE(exists(outside / "escaped")) << op;
+    r = run(probe_cmd({"race", op, ws_ / "inside", ws_ / ".git/hooks/post-checkout", "2"}),
+            {"-a", "never"});
+    EXPECT_FALSE(exists(ws_ / ".git/hooks/post-checkout")) << op;
+  }
+}
+
+TEST_F(Holds, RealWorkloadsRunUnderHolds) {
+  // make -j2 of a small C project, a pipeline, threads, fork+exec.
+  for (int i = 0; i < 8; ++i)
+    write_text(ws_ / ("f" + std::to_string(i) + ".c"),
+               "int f" + std::to_string(i) + "(void){return " + std::to_string(i) + ";}\n");
+  write_text(ws_ / "main.c", "int main(void){return 0;}\n");
+  write_text(
+      ws_ / "Makefile",
+      "SRC=$(wildcard *.c)\nOBJ=$(SRC:.c=.o)\nprog: $(OBJ)\n\tcc -o $@ $^\n%.o: %.c\n\tcc -c "
+      "-o $@ $<\n");
+  auto r = run({"/bin/sh", "-c",
+                "make -s -j2 && ./prog && seq 1 2000 | sort -n -r | head -1 > top && cat top"},
+               {"-a", "never"});
+  EXPECT_EQ(r.out, "2000\n") << r.err;
+  EXPECT_TRUE(exists(ws_ / "prog"));
+  r = run(probe_cmd({"threads", ws_.path()}), {"-a", "never"});
+  EXPECT_EQ(r.out, "ok\n") << r.err;
+}
+
+TEST_F(Holds, KillingWardenLeavesNoHeldCallSucceeding) {
+  TempDir outside("/var/tmp");
+  // The reviewer never answers; warden is killed while the write is held.
+  write_text(reviewer_, "#!/bin/sh\nsleep 30\n");
+  Process p(env_.argv(ws_.path(), approving(),
+                      {"/bin/sh", "-c", "echo started; echo x > " + (outside / "late")}),
+            env_.options());
+  ASSERT_TRUE(p.wait_for_output("started"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto tree = descendants(p.pid());
+  ::kill(p.pid(), SIGKILL);
+  p.finish();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_FALSE(exists(outside / "late"));
+  for (pid_t pid : tree) {
+    char comm[64] = {};
+    auto c = read_text("/proc/" + std::to_string(pid) + "/comm");
+    if (c && c->find("reviewer") != std::string::npos) continue;  // the reviewer is warden's
+    if (c && c->find("sleep") != std::string::npos) continue;
+    (void)comm;
+    EXPECT_FALSE(alive(pid)) << "pid " << pid << " survived";
+  }
+}
+
+TEST_F(Holds, NestedListenerIsRefusedWith126) {
+  // warden started under another seccomp listener (syd, LXD interception, another warden):
+  // the kernel refuses a second listener and warden must not run the command unsupervised.
+  RunOptions o = env_.options();
+  o.foreign_listener = true;
+  auto r = test::run(env_.argv(ws_.path(), {}, {"/bin/sh", "-c", "echo ran > " + (ws_ / "m")}), o);
+  EXPECT_EQ(r.code, 126) << r.err;
+  EXPECT_NE(r.err.find("another seccomp listener"), std::string::npos) << r.err;
+  EXPECT_FALSE(exists(ws_ / "m"));
+}
+
+}  // namespace
+}  // namespace warden::test
