@@ -150,6 +150,8 @@ void add_holds(scmp_filter_ctx ctx, const sandbox::Holds& holds) {
     notify_flags(SCMP_SYS(open), 1);
     notify_flags(SCMP_SYS(openat), 2);
   }
+  if (holds.connects)
+    check(seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(connect), 0), "hold rule");
   if (!holds.writes) return;
   // openat2 keeps its flags in memory BPF cannot read: always held.
   for (int nr :
@@ -202,7 +204,7 @@ FilterPtr build_filter(const sandbox::Holds& holds) {
   check(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
                          SCMP_A0_32(SCMP_CMP_GT, static_cast<unsigned>(kMaxFamily))),
         "socket rule");
-  if (holds.writes || holds.reads) {
+  if (holds.writes || holds.reads || holds.connects) {
     add_holds(ctx, holds);
     f->listener = true;
   }
@@ -243,7 +245,8 @@ int load_filter(BaselineFilter* filter) {
 }
 
 std::string describe_filter(const BaselineFilter* filter) {
-  std::string held = filter->listener ? "; held for warden: writes, metadata changes" : "";
+  std::string held =
+      filter->listener ? "; held for warden: writes, metadata changes, connects" : "";
   return describe_baseline_filter() + held;
 }
 

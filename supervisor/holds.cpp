@@ -1,14 +1,22 @@
 #include "holds.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <linux/capability.h>
 #include <linux/openat2.h>
+#include <linux/seccomp.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <unistd.h>
+#include <cstdio>
 
 #include <cerrno>
 #include <chrono>
@@ -303,6 +311,33 @@ int HoldLoop::place(int root_fd, Operand& op, bool creates) {
   return 0;
 }
 
+void HoldLoop::audit_request(const policy::Request& req, const policy::Decision& d,
+                             const std::string& decided_by,
+                             std::chrono::steady_clock::time_point started) {
+  if (s_.audit == nullptr) return;
+  {
+    // The request's own fields, then how it was decided, in one object on one line.
+    // The decision's reason takes the contract's "reason" key; a request's own reason (kind
+    // permissions) is kept as request_reason.
+    policy::Request shown = req;
+    shown.reason.reset();
+    std::string fields = policy::to_json(shown);
+    if (auto pos = fields.find(",\"reason\":null"); pos != std::string::npos)
+      fields.replace(pos, 14, req.reason ? ",\"request_reason\":" + json::quote(*req.reason) : "");
+    std::string line = "{\"event\":\"request\",\"time\":" + json::quote(utc_now()) + "," +
+                       fields.substr(1, fields.size() - 2);
+    line += ",\"decision\":" + json::quote(policy::to_string(d.verdict));
+    line += ",\"decided_by\":" + json::quote(decided_by);
+    line += ",\"risk\":" + (d.risk ? json::quote(policy::to_string(*d.risk)) : std::string("null"));
+    line += ",\"reason\":" + json::quote(d.reason);
+    line +=
+        ",\"elapsed_ms\":" + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                std::chrono::steady_clock::now() - started)
+                                                .count());
+    s_.audit->write(line + "}");
+  }
+}
+
 // The approval road for one operand that leaves the sandbox: the granular gate, then the
 // reviewer. Audited either way.
 bool HoldLoop::decide(const Target& t, const Call& c, const Operand& op) {
@@ -355,27 +390,7 @@ bool HoldLoop::decide(const Target& t, const Call& c, const Operand& op) {
     }
   }
   if (!op.protected_by.empty() && d.reason.empty()) d.reason = "protected: " + op.protected_by;
-  if (s_.audit != nullptr) {
-    // The request's own fields, then how it was decided, in one object on one line.
-    // The decision's reason takes the contract's "reason" key; a request's own reason (kind
-    // permissions) is kept as request_reason.
-    policy::Request shown = req;
-    shown.reason.reset();
-    std::string fields = policy::to_json(shown);
-    if (auto pos = fields.find(",\"reason\":null"); pos != std::string::npos)
-      fields.replace(pos, 14, req.reason ? ",\"request_reason\":" + json::quote(*req.reason) : "");
-    std::string line = "{\"event\":\"request\",\"time\":" + json::quote(utc_now()) + "," +
-                       fields.substr(1, fields.size() - 2);
-    line += ",\"decision\":" + json::quote(policy::to_string(d.verdict));
-    line += ",\"decided_by\":" + json::quote(decided_by);
-    line += ",\"risk\":" + (d.risk ? json::quote(policy::to_string(*d.risk)) : std::string("null"));
-    line += ",\"reason\":" + json::quote(d.reason);
-    line +=
-        ",\"elapsed_ms\":" + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                std::chrono::steady_clock::now() - started)
-                                                .count());
-    s_.audit->write(line + "}");
-  }
+  audit_request(req, d, decided_by, started);
   return d.verdict == policy::Verdict::Approve;
 }
 
@@ -593,6 +608,8 @@ void HoldLoop::handle(const Notification& n) {
       }
       break;
     }
+    case __NR_connect:
+      return handle_connect(n);
     default:
       return listener_.reply_error(n.id, ENOSYS);
   }
@@ -761,6 +778,227 @@ long HoldLoop::perform(const Call& c, const Target& t, Operand* ops) {
       return broker::remove_xattr(*op.object, c.text);
   }
   return -ENOSYS;
+}
+
+}  // namespace warden::supervisor
+
+// connect(): performed by warden on a duplicate of the program's own socket, with the address
+// it copied, so a rewritten sockaddr (another family, another path) never reaches the kernel.
+// Inside: loopback in the sandbox's network, unix sockets under the writable roots, abstract
+// sockets (scoped to the sandbox's network namespace). Anything else is a request; an approved
+// connection is made from the host's network and swapped onto the program's fd number.
+namespace warden::supervisor {
+namespace {
+
+bool loopback(const sockaddr_storage& ss) {
+  if (ss.ss_family == AF_INET)
+    return (ntohl(reinterpret_cast<const sockaddr_in&>(ss).sin_addr.s_addr) >> 24) == 127;
+  if (ss.ss_family == AF_INET6) {
+    const auto& a = reinterpret_cast<const sockaddr_in6&>(ss).sin6_addr;
+    if (IN6_IS_ADDR_LOOPBACK(&a)) return true;
+    return IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127;
+  }
+  return false;
+}
+
+std::string host_of(const sockaddr_storage& ss, int* port) {
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (ss.ss_family == AF_INET) {
+    const auto& in = reinterpret_cast<const sockaddr_in&>(ss);
+    ::inet_ntop(AF_INET, &in.sin_addr, buf, sizeof buf);
+    *port = ntohs(in.sin_port);
+  } else {
+    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(ss);
+    ::inet_ntop(AF_INET6, &in6.sin6_addr, buf, sizeof buf);
+    *port = ntohs(in6.sin6_port);
+  }
+  return buf;
+}
+
+// Connects a socket of the same family, type and protocol from warden's (the host's) network,
+// with the program's blocking mode. Returns the socket or -errno.
+int host_connect(int domain, int type, int protocol, const sockaddr_storage& ss, socklen_t len,
+                 bool nonblocking) {
+  int s = ::socket(domain, type | SOCK_CLOEXEC | SOCK_NONBLOCK, protocol);
+  if (s < 0) return -errno;
+  int rc = ::connect(s, reinterpret_cast<const sockaddr*>(&ss), len);
+  if (rc != 0 && errno == EINPROGRESS) {
+    pollfd p{s, POLLOUT, 0};
+    rc = ::poll(&p, 1, 30000) == 1 ? 0 : -1;
+    int err = 0;
+    socklen_t el = sizeof err;
+    if (rc == 0 && ::getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &el) == 0 && err != 0) {
+      errno = err;
+      rc = -1;
+    } else if (rc != 0) {
+      errno = ETIMEDOUT;
+    }
+  }
+  if (rc != 0) {
+    int err = errno;
+    ::close(s);
+    return -err;
+  }
+  if (!nonblocking) ::fcntl(s, F_SETFL, ::fcntl(s, F_GETFL) & ~O_NONBLOCK);
+  return s;
+}
+
+}  // namespace
+
+bool HoldLoop::decide_network(const Notification& n, const std::string& path,
+                              const std::string& host, int port, std::string forced_denial) {
+  auto started = std::chrono::steady_clock::now();
+  policy::Request req;
+  req.id = std::to_string(next_id_++);
+  req.category = policy::Category::SandboxApproval;
+  req.kind = policy::Kind::Network;
+  req.syscall = "connect";
+  req.pid = n.pid;
+  if (!path.empty()) req.path = path;
+  if (!host.empty()) req.host = host;
+  if (port >= 0) req.port = port;
+  req.command = read_cmdline(n.pid);
+  req.cwd = readlink_str("/proc/" + std::to_string(n.pid) + "/cwd");
+  req.workspace = s_.spec->workspace;
+  if (!s_.intent.empty()) req.intent = s_.intent;
+  policy::Decision d;
+  std::string decided_by = "granular";
+  if (!forced_denial.empty()) {
+    d.reason = std::move(forced_denial);
+  } else if (auto gate = policy::gate(*s_.config, req.category); !gate.ask) {
+    d.reason = gate.reason;
+  } else {
+    try {
+      d = s_.reviewer->review(req);
+    } catch (const std::exception& e) {
+      d = {policy::Verdict::Deny, std::nullopt, std::string("reviewer failed: ") + e.what(), ""};
+    }
+    decided_by = s_.config->reviewer_command.value.empty()
+                     ? policy::to_string(s_.config->approvals_reviewer.value)
+                     : "auto_review";
+    if (d.verdict == policy::Verdict::Escalate) d.verdict = policy::Verdict::Deny;
+  }
+  audit_request(req, d, decided_by, started);
+  return d.verdict == policy::Verdict::Approve;
+}
+
+void HoldLoop::handle_connect(const Notification& n) {
+  const int sockfd = at_fd(n.args[0]);
+  const socklen_t len = static_cast<socklen_t>(n.args[2]);
+  sockaddr_storage ss{};
+  if (len < sizeof(sa_family_t) || len > sizeof ss) return listener_.reply_error(n.id, EINVAL);
+  if (!read_bytes(n.pid, n.args[1], &ss, len)) return listener_.reply_error(n.id, EFAULT);
+  broker::UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, n.pid, 0)));
+  if (!pidfd) return listener_.reply_error(n.id, ESRCH);
+  broker::UniqueFd sock(static_cast<int>(::syscall(SYS_pidfd_getfd, pidfd.get(), sockfd, 0)));
+  if (!listener_.valid(n.id)) return;
+  if (!sock) return listener_.reply_error(n.id, EBADF);
+  int domain = 0, type = 0, protocol = 0;
+  socklen_t ol = sizeof domain;
+  if (::getsockopt(sock.get(), SOL_SOCKET, SO_DOMAIN, &domain, &ol) != 0)
+    return listener_.reply_error(n.id, ENOTSOCK);
+  ol = sizeof type;
+  ::getsockopt(sock.get(), SOL_SOCKET, SO_TYPE, &type, &ol);
+  ol = sizeof protocol;
+  ::getsockopt(sock.get(), SOL_SOCKET, SO_PROTOCOL, &protocol, &ol);
+  const bool nonblocking = (::fcntl(sock.get(), F_GETFL) & O_NONBLOCK) != 0;
+  auto reply_connect = [&](int rc, int err) {
+    if (rc == 0)
+      listener_.reply_value(n.id, 0);
+    else
+      listener_.reply_error(n.id, err);
+  };
+
+  if (ss.ss_family == AF_UNIX) {
+    const auto& un = reinterpret_cast<const sockaddr_un&>(ss);
+    size_t path_len = len - offsetof(sockaddr_un, sun_path);
+    if (path_len == 0 || un.sun_path[0] == '\0') {
+      // Unnamed or abstract: abstract names live in the socket's own network namespace, the
+      // sandbox's, so connecting the duplicate with the copied address stays inside.
+      int rc = ::connect(sock.get(), reinterpret_cast<const sockaddr*>(&ss), len);
+      return reply_connect(rc, errno);
+    }
+    std::string text(un.sun_path, strnlen(un.sun_path, path_len));
+    Target t;
+    const std::string proc = "/proc/" + std::to_string(n.pid);
+    t.root = broker::UniqueFd(::open((proc + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    t.cwd = readlink_str(proc + "/cwd");
+    if (!listener_.valid(n.id)) return;
+    if (!t.root || t.cwd.empty()) return listener_.reply_error(n.id, EACCES);
+    Operand op;
+    op.need = Operand::kObject;
+    auto joined = broker::join_lexically(t.cwd, text);
+    if (!joined.ok()) return listener_.reply_error(n.id, -joined.err);
+    op.path = joined.value.path;
+    op.text = text;
+    if (int err = place(t.root.get(), op, false); err != 0)
+      return listener_.reply_error(n.id, err == ENOENT ? ENOENT : err);
+    if (!op.inside) {
+      if (!decide_network(n, op.real, {}, -1, {})) return deny_network(n);
+      op.path = op.real;
+      if (int err = place(host_root_, op, false); err != 0) return listener_.reply_error(n.id, err);
+    }
+    // The socket inode judged above, reached through its own fd: no second lookup by name.
+    sockaddr_un via{};
+    via.sun_family = AF_UNIX;
+    std::snprintf(via.sun_path, sizeof via.sun_path, "/proc/self/fd/%d", op.object->fd.get());
+    int rc = ::connect(sock.get(), reinterpret_cast<const sockaddr*>(&via), sizeof via);
+    return reply_connect(rc, errno);
+  }
+  if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6) {
+    int rc = ::connect(sock.get(), reinterpret_cast<const sockaddr*>(&ss), len);
+    return reply_connect(rc, errno);
+  }
+  int port = -1;
+  std::string host = host_of(ss, &port);
+  const bool allowed = network_allowed(host, port);
+  if (s_.spec->network || (loopback(ss) && !allowed)) {
+    // The socket belongs to the sandbox's network (only loopback there, unless network_access
+    // is on): connecting it there is what the program asked and all it can reach.
+    int rc = ::connect(sock.get(), reinterpret_cast<const sockaddr*>(&ss), len);
+    return reply_connect(rc, errno);
+  }
+  if (!allowed) {
+    std::string forced;
+    if (ss.ss_family == AF_INET &&
+        (ntohl(reinterpret_cast<const sockaddr_in&>(ss).sin_addr.s_addr) >> 16) == 0xA9FE)
+      forced = "link-local and metadata addresses (169.254.0.0/16) need an explicit network_allow";
+    if (!decide_network(n, {}, host, port, forced)) return deny_network(n);
+  }
+  int s = host_connect(domain, type, protocol, ss, len, nonblocking);
+  if (s < 0) return listener_.reply_error(n.id, -s);
+  // Onto the program's own fd number, then the call returns 0: the program keeps its socket
+  // number, type and blocking mode, now connected through the host.
+  seccomp_notif_addfd add{};
+  add.id = n.id;
+  add.flags = SECCOMP_ADDFD_FLAG_SETFD;
+  add.srcfd = static_cast<std::uint32_t>(s);
+  add.newfd = static_cast<std::uint32_t>(sockfd);
+  int rc = ::ioctl(listener_.fd(), SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+  ::close(s);
+  if (rc < 0) return listener_.reply_error(n.id, errno == ENOENT ? EINTR : errno);
+  listener_.reply_value(n.id, 0);
+}
+
+// network_allow: hosts reached without a request. Entries are HOST or HOST:PORT ([V6]:PORT);
+// names are matched once the DNS stub knows which name an address came from.
+bool HoldLoop::network_allowed(const std::string& host, int port) const {
+  const std::string with_port =
+      (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  for (const auto& entry : s_.config->network_allow.value)
+    if (entry == host || entry == with_port ||
+        (entry == "localhost:" + std::to_string(port) && (host == "127.0.0.1" || host == "::1")))
+      return true;
+  return false;
+}
+
+void HoldLoop::deny_network(const Notification& n) {
+  if (s_.config->on_deny.value == policy::OnDeny::Kill && s_.kill_tree) {
+    killed_ = true;
+    s_.kill_tree();
+    return;
+  }
+  listener_.reply_error(n.id, EPERM);
 }
 
 }  // namespace warden::supervisor

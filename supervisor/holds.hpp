@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -50,6 +51,13 @@ class HoldLoop {
   // Performs the call on the resolved operands; returns the syscall's result (>= 0) or -errno.
   // An open's result is a new fd in warden, installed in the target by the caller.
   long perform(const Call& c, const Target& t, Operand* ops);
+  void handle_connect(const linux_backend::Notification& n);
+  void deny_network(const linux_backend::Notification& n);
+  bool network_allowed(const std::string& host, int port) const;
+  void audit_request(const policy::Request& req, const policy::Decision& d,
+                     const std::string& decided_by, std::chrono::steady_clock::time_point started);
+  bool decide_network(const linux_backend::Notification& n, const std::string& path,
+                      const std::string& host, int port, std::string forced_denial);
   void reply(const Call& c, long result);
 
   linux_backend::Listener listener_;

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -75,6 +76,38 @@ long tcp_connect(const char* ip, int port) {
   ::close(s);
   errno = e;
   return rc;
+}
+
+// Connects (blocking or not), then reports the peer address and one echoed message.
+int peer(const char* ip, int port, bool nonblocking) {
+  int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0), 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  ::inet_pton(AF_INET, ip, &a.sin_addr);
+  int rc = ::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  if (rc != 0 && nonblocking && errno == EINPROGRESS) {
+    pollfd p{s, POLLOUT, 0};
+    ::poll(&p, 1, 5000);
+    int err = 0;
+    socklen_t el = sizeof err;
+    ::getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &el);
+    errno = err;
+    rc = err == 0 ? 0 : -1;
+  }
+  if (rc != 0) return report(-1);
+  int flags = ::fcntl(s, F_GETFL);
+  sockaddr_in p{};
+  socklen_t len = sizeof p;
+  ::getpeername(s, reinterpret_cast<sockaddr*>(&p), &len);
+  char buf[64] = {};
+  ::inet_ntop(AF_INET, &p.sin_addr, buf, sizeof buf);
+  std::printf("peer=%s:%d nonblocking=%d\n", buf, ntohs(p.sin_port), (flags & O_NONBLOCK) != 0);
+  if (nonblocking) ::fcntl(s, F_SETFL, flags & ~O_NONBLOCK);
+  char reply[16] = {};
+  if (::write(s, "ping", 4) != 4 || ::read(s, reply, sizeof reply - 1) <= 0) return report(-1);
+  std::printf("echo=%s\n", reply);
+  return 0;
 }
 
 // A server on the sandbox's own loopback, reached by a client in the same sandbox.
@@ -261,6 +294,7 @@ int main(int argc, char** argv) {
   if (a == "rename") return report(::rename(arg, argc > 3 ? argv[3] : ""));
   if (a == "connect") return report(tcp_connect(arg, argc > 3 ? std::atoi(argv[3]) : 80));
   if (a == "loopback") return report(loopback_echo());
+  if (a == "peer") return peer(arg, argc > 3 ? std::atoi(argv[3]) : 0, argc > 4);
   if (a == "abstract") return report(abstract_connect(arg));
   if (a == "unix") return report(unix_connect(arg));
   if (a == "orphans") return orphans();

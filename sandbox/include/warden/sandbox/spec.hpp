@@ -16,6 +16,9 @@ const char* to_string(Mode m);
 struct Holds {
   bool writes = true;  // write-intent opens and metadata changes (mkdir, rename, chmod, ...)
   bool reads = false;  // every open (config: [warden] hold_reads)
+  // connect(): performed by warden (a read-only mount does not stop a unix-socket connect to a
+  // host daemon); outside the sandbox it is an approval request.
+  bool connects = true;
 };
 
 struct Spec {
