@@ -85,6 +85,8 @@ namespace {
 constexpr std::size_t kPathMax = 4096;
 // perform(): the name appeared between placement and creation; place it again.
 constexpr long kRetry = -100000;
+// perform(): an existing FIFO, opened on a thread of its own.
+constexpr long kFifo = -100001;
 
 std::string readlink_str(const std::string& link) {
   char buf[kPathMax];
@@ -238,7 +240,8 @@ void drop_thread_capabilities() {
 }  // namespace
 
 HoldLoop::HoldLoop(int listener_fd, HoldSettings settings)
-    : listener_(::fcntl(listener_fd, F_DUPFD_CLOEXEC, 3)), s_(std::move(settings)) {
+    : listener_(std::make_shared<Listener>(::fcntl(listener_fd, F_DUPFD_CLOEXEC, 3))),
+      s_(std::move(settings)) {
   const auto& spec = *s_.spec;
   if (spec.mode == sandbox::Mode::WorkspaceWrite) {
     writable_.push_back(spec.workspace);
@@ -266,7 +269,7 @@ void HoldLoop::start() {
 void HoldLoop::run() {
   drop_thread_capabilities();
   Notification n;
-  while (listener_.receive(n, stop_fd_)) handle(n);
+  while (listener_->receive(n, stop_fd_)) handle(n);
 }
 
 // Where an operand really leads, resolved in the view whose root is root_fd (the sandbox's, or
@@ -437,16 +440,16 @@ bool read_times(pid_t pid, int nr, std::uint64_t addr, timespec out[2]) {
 
 }  // namespace
 
-void HoldLoop::reply(const Call& c, long result) {
+void HoldLoop::reply(const Listener& l, const Call& c, long result) {
   if (result < 0) {
-    listener_.reply_error(c.n.id, static_cast<int>(-result));
+    l.reply_error(c.n.id, static_cast<int>(-result));
   } else if (c.is_open) {
     int fd = static_cast<int>(result);
-    int rc = listener_.reply_fd(c.n.id, fd, (c.flags & O_CLOEXEC) != 0);
+    int rc = l.reply_fd(c.n.id, fd, (c.flags & O_CLOEXEC) != 0);
     ::close(fd);
-    if (rc < 0) listener_.reply_error(c.n.id, -rc);  // e.g. EMFILE in the target
+    if (rc < 0) l.reply_error(c.n.id, -rc);  // e.g. EMFILE in the target
   } else {
-    listener_.reply_value(c.n.id, result);
+    l.reply_value(c.n.id, result);
   }
 }
 
@@ -482,10 +485,11 @@ void HoldLoop::handle(const Notification& n) {
       break;
     case __NR_openat2: {
       open_how how{};
-      if (a[3] < sizeof how || a[3] > 4096) return listener_.reply_error(n.id, EINVAL);
-      if (!read_bytes(n.pid, a[2], &how, sizeof how)) return listener_.reply_error(n.id, EFAULT);
+      if (a[3] < sizeof how || a[3] > 4096) return listener_->reply_error(n.id, EINVAL);
+      if (!read_bytes(n.pid, a[2], &how, sizeof how)) return listener_->reply_error(n.id, EFAULT);
       // RESOLVE_* constraints are the program's own hardening; programs fall back to openat.
-      if (how.resolve != 0 || how.flags > 0xffffffffULL) return listener_.reply_error(n.id, ENOSYS);
+      if (how.resolve != 0 || how.flags > 0xffffffffULL)
+        return listener_->reply_error(n.id, ENOSYS);
       path_at(ops[0], O::kOpen, at_fd(a[0]), a[1]);
       c.flags = static_cast<int>(how.flags);
       c.mode = static_cast<mode_t>(how.mode);
@@ -543,7 +547,7 @@ void HoldLoop::handle(const Notification& n) {
     case __NR_symlinkat: {
       bool at = n.nr == __NR_symlinkat;
       int err = Listener::read_string(n.pid, a[0], c.text, kPathMax);
-      if (err != 0) return listener_.reply_error(n.id, err);
+      if (err != 0) return listener_->reply_error(n.id, err);
       path_at(ops[0], O::kParent, at ? at_fd(a[1]) : AT_FDCWD, a[at ? 2 : 1]);
       break;
     }
@@ -586,7 +590,7 @@ void HoldLoop::handle(const Notification& n) {
       }
       ops[0].empty_ok = at;  // a NULL path means dirfd itself
       if (times != 0) {
-        if (!read_times(n.pid, n.nr, times, c.times)) return listener_.reply_error(n.id, EFAULT);
+        if (!read_times(n.pid, n.nr, times, c.times)) return listener_->reply_error(n.id, EFAULT);
         c.times_now = false;
       }
       break;
@@ -598,27 +602,27 @@ void HoldLoop::handle(const Notification& n) {
       path_at(ops[0], O::kObject, AT_FDCWD, a[0]);
       ops[0].follow = n.nr == __NR_setxattr || n.nr == __NR_removexattr;
       int err = Listener::read_string(n.pid, a[1], c.text, 256);
-      if (err != 0) return listener_.reply_error(n.id, err == ENAMETOOLONG ? ERANGE : err);
+      if (err != 0) return listener_->reply_error(n.id, err == ENAMETOOLONG ? ERANGE : err);
       if (n.nr == __NR_setxattr || n.nr == __NR_lsetxattr) {
-        if (a[3] > 65536) return listener_.reply_error(n.id, E2BIG);
+        if (a[3] > 65536) return listener_->reply_error(n.id, E2BIG);
         c.value.resize(a[3]);
         c.flags = static_cast<int>(a[4]);
         if (a[3] > 0 && !read_bytes(n.pid, a[2], c.value.data(), a[3]))
-          return listener_.reply_error(n.id, EFAULT);
+          return listener_->reply_error(n.id, EFAULT);
       }
       break;
     }
     case __NR_connect:
       return handle_connect(n);
     default:
-      return listener_.reply_error(n.id, ENOSYS);
+      return listener_->reply_error(n.id, ENOSYS);
   }
   for (int i = 0; i < c.count; ++i) {
     Operand& op = ops[i];
     ops[i].open_flags = c.flags;
     if (op.addr == 0 && op.empty_ok) continue;
     int err = Listener::read_string(n.pid, op.addr, op.text, kPathMax);
-    if (err != 0) return listener_.reply_error(n.id, err);
+    if (err != 0) return listener_->reply_error(n.id, err);
   }
 
   Target t;
@@ -626,24 +630,26 @@ void HoldLoop::handle(const Notification& n) {
   const std::string proc = "/proc/" + std::to_string(n.pid);
   t.root = broker::UniqueFd(::open((proc + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   t.cwd = readlink_str(proc + "/cwd");
-  t.umask = read_umask(n.pid);
+  const bool creates = (c.is_open && (c.flags & O_CREAT) != 0) || n.nr == __NR_mkdir ||
+                       n.nr == __NR_mkdirat || n.nr == __NR_mknod || n.nr == __NR_mknodat;
+  if (creates) t.umask = read_umask(n.pid);
   // Everything read from the process so far belongs to it only if it is still the one waiting.
-  if (!listener_.valid(n.id)) return;
-  if (!t.root || t.cwd.empty() || t.cwd[0] != '/') return listener_.reply_error(n.id, EACCES);
+  if (!listener_->valid(n.id)) return;
+  if (!t.root || t.cwd.empty() || t.cwd[0] != '/') return listener_->reply_error(n.id, EACCES);
 
   for (int i = 0; i < c.count; ++i) {
     Operand& op = ops[i];
     std::string base = t.cwd;
     if (op.dirfd != AT_FDCWD) {
       base = readlink_str(proc + "/fd/" + std::to_string(op.dirfd));
-      if (base.empty() || base[0] != '/') return listener_.reply_error(n.id, EBADF);
+      if (base.empty() || base[0] != '/') return listener_->reply_error(n.id, EBADF);
     }
     if (op.text.empty()) {
-      if (!op.empty_ok) return listener_.reply_error(n.id, ENOENT);
+      if (!op.empty_ok) return listener_->reply_error(n.id, ENOENT);
       op.path = base;
     } else {
       auto joined = broker::join_lexically(base, op.text);
-      if (!joined.ok()) return listener_.reply_error(n.id, -joined.err);
+      if (!joined.ok()) return listener_->reply_error(n.id, -joined.err);
       op.path = joined.value.path;
     }
   }
@@ -653,11 +659,11 @@ void HoldLoop::handle(const Notification& n) {
     if (own >= 0) {
       int fd = ::open((proc + "/fd/" + std::to_string(own)).c_str(),
                       (c.flags & ~(O_CREAT | O_EXCL)) | O_NOCTTY | O_CLOEXEC);
-      if (!listener_.valid(n.id)) {
+      if (!listener_->valid(n.id)) {
         if (fd >= 0) ::close(fd);
         return;
       }
-      return reply(c, fd >= 0 ? fd : -errno);
+      return reply(*listener_, c, fd >= 0 ? fd : -errno);
     }
   }
 
@@ -668,7 +674,7 @@ void HoldLoop::handle(const Notification& n) {
       // A rename's or link's destination, like every creation, may not name a protected path.
       bool creates = c.count == 1 || i == 1;
       int err = place(t.root.get(), ops[i], creates);
-      if (err != 0) return listener_.reply_error(n.id, err);
+      if (err != 0) return listener_->reply_error(n.id, err);
       bool moves = (c.count == 2 && i == 0 && c.n.nr != __NR_link && c.n.nr != __NR_linkat) ||
                    c.n.nr == __NR_rmdir || (c.n.nr == __NR_unlinkat && (c.flags & AT_REMOVEDIR));
       if (moves && ops[i].protected_by.empty() &&
@@ -691,24 +697,34 @@ void HoldLoop::handle(const Notification& n) {
           s_.kill_tree();
           return;
         }
-        return listener_.reply_error(n.id, EACCES);
+        return listener_->reply_error(n.id, EACCES);
       }
       // Approved: performed in the host's view, on the path the reviewer saw.
       for (int i = 0; i < c.count; ++i) {
         ops[i].path = ops[i].real;
         int err = place(host_root_, ops[i], true);
-        if (err != 0) return listener_.reply_error(n.id, err);
+        if (err != 0) return listener_->reply_error(n.id, err);
       }
     }
     long result = perform(c, t, ops);
     if (result == kRetry) continue;  // the name appeared meanwhile: place it again
-    if (!listener_.valid(n.id)) {
+    if (result == kFifo) {
+      // Blocks until a peer opens the other end, so it must not hold up the loop. The thread
+      // owns the judged FIFO's fd; if the program dies first, the open simply never completes.
+      std::thread([l = listener_, c, fifo = std::move(*ops[0].object)]() mutable {
+        std::string self = "/proc/self/fd/" + std::to_string(fifo.fd.get());
+        int fd = ::open(self.c_str(), (c.flags & ~(O_CREAT | O_EXCL)) | O_NOCTTY | O_CLOEXEC);
+        reply(*l, c, fd >= 0 ? fd : -errno);
+      }).detach();
+      return;
+    }
+    if (!listener_->valid(n.id)) {
       if (c.is_open && result >= 0) ::close(static_cast<int>(result));
       return;
     }
-    return reply(c, result);
+    return reply(*listener_, c, result);
   }
-  listener_.reply_error(n.id, EAGAIN);
+  listener_->reply_error(n.id, EAGAIN);
 }
 
 long HoldLoop::perform(const Call& c, const Target& t, Operand* ops) {
@@ -722,9 +738,8 @@ long HoldLoop::perform(const Call& c, const Target& t, Operand* ops) {
         if ((c.flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) return -EEXIST;
         struct stat st {};
         if (::fstat(op.object->fd.get(), &st) != 0) return -errno;
-        // A FIFO would block warden until a reader comes; its open is refused rather than
-        // performed (a later version opens it on a thread of its own).
-        if (S_ISFIFO(st.st_mode)) return -EACCES;
+        // A FIFO's open blocks until the other end comes: handle() does it on a thread.
+        if (S_ISFIFO(st.st_mode) && (c.flags & O_NONBLOCK) == 0) return kFifo;
         // Reopened through the very object that was judged: no second lookup by name.
         std::string self = "/proc/self/fd/" + std::to_string(op.object->fd.get());
         int fd = ::open(self.c_str(), (c.flags & ~(O_CREAT | O_EXCL)) | O_NOCTTY | O_CLOEXEC);
@@ -886,17 +901,17 @@ void HoldLoop::handle_connect(const Notification& n) {
   const int sockfd = at_fd(n.args[0]);
   const socklen_t len = static_cast<socklen_t>(n.args[2]);
   sockaddr_storage ss{};
-  if (len < sizeof(sa_family_t) || len > sizeof ss) return listener_.reply_error(n.id, EINVAL);
-  if (!read_bytes(n.pid, n.args[1], &ss, len)) return listener_.reply_error(n.id, EFAULT);
+  if (len < sizeof(sa_family_t) || len > sizeof ss) return listener_->reply_error(n.id, EINVAL);
+  if (!read_bytes(n.pid, n.args[1], &ss, len)) return listener_->reply_error(n.id, EFAULT);
   broker::UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, n.pid, 0)));
-  if (!pidfd) return listener_.reply_error(n.id, ESRCH);
+  if (!pidfd) return listener_->reply_error(n.id, ESRCH);
   broker::UniqueFd sock(static_cast<int>(::syscall(SYS_pidfd_getfd, pidfd.get(), sockfd, 0)));
-  if (!listener_.valid(n.id)) return;
-  if (!sock) return listener_.reply_error(n.id, EBADF);
+  if (!listener_->valid(n.id)) return;
+  if (!sock) return listener_->reply_error(n.id, EBADF);
   int domain = 0, type = 0, protocol = 0;
   socklen_t ol = sizeof domain;
   if (::getsockopt(sock.get(), SOL_SOCKET, SO_DOMAIN, &domain, &ol) != 0)
-    return listener_.reply_error(n.id, ENOTSOCK);
+    return listener_->reply_error(n.id, ENOTSOCK);
   ol = sizeof type;
   ::getsockopt(sock.get(), SOL_SOCKET, SO_TYPE, &type, &ol);
   ol = sizeof protocol;
@@ -904,9 +919,9 @@ void HoldLoop::handle_connect(const Notification& n) {
   const bool nonblocking = (::fcntl(sock.get(), F_GETFL) & O_NONBLOCK) != 0;
   auto reply_connect = [&](int rc, int err) {
     if (rc == 0)
-      listener_.reply_value(n.id, 0);
+      listener_->reply_value(n.id, 0);
     else
-      listener_.reply_error(n.id, err);
+      listener_->reply_error(n.id, err);
   };
 
   if (ss.ss_family == AF_UNIX) {
@@ -923,20 +938,21 @@ void HoldLoop::handle_connect(const Notification& n) {
     const std::string proc = "/proc/" + std::to_string(n.pid);
     t.root = broker::UniqueFd(::open((proc + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     t.cwd = readlink_str(proc + "/cwd");
-    if (!listener_.valid(n.id)) return;
-    if (!t.root || t.cwd.empty()) return listener_.reply_error(n.id, EACCES);
+    if (!listener_->valid(n.id)) return;
+    if (!t.root || t.cwd.empty()) return listener_->reply_error(n.id, EACCES);
     Operand op;
     op.need = Operand::kObject;
     auto joined = broker::join_lexically(t.cwd, text);
-    if (!joined.ok()) return listener_.reply_error(n.id, -joined.err);
+    if (!joined.ok()) return listener_->reply_error(n.id, -joined.err);
     op.path = joined.value.path;
     op.text = text;
     if (int err = place(t.root.get(), op, false); err != 0)
-      return listener_.reply_error(n.id, err == ENOENT ? ENOENT : err);
+      return listener_->reply_error(n.id, err == ENOENT ? ENOENT : err);
     if (!op.inside) {
       if (!decide_network(n, op.real, {}, -1, {})) return deny_network(n);
       op.path = op.real;
-      if (int err = place(host_root_, op, false); err != 0) return listener_.reply_error(n.id, err);
+      if (int err = place(host_root_, op, false); err != 0)
+        return listener_->reply_error(n.id, err);
     }
     // The socket inode judged above, reached through its own fd: no second lookup by name.
     sockaddr_un via{};
@@ -966,7 +982,7 @@ void HoldLoop::handle_connect(const Notification& n) {
     if (!decide_network(n, {}, host, port, forced)) return deny_network(n);
   }
   int s = host_connect(domain, type, protocol, ss, len, nonblocking);
-  if (s < 0) return listener_.reply_error(n.id, -s);
+  if (s < 0) return listener_->reply_error(n.id, -s);
   // Onto the program's own fd number, then the call returns 0: the program keeps its socket
   // number, type and blocking mode, now connected through the host.
   seccomp_notif_addfd add{};
@@ -974,10 +990,10 @@ void HoldLoop::handle_connect(const Notification& n) {
   add.flags = SECCOMP_ADDFD_FLAG_SETFD;
   add.srcfd = static_cast<std::uint32_t>(s);
   add.newfd = static_cast<std::uint32_t>(sockfd);
-  int rc = ::ioctl(listener_.fd(), SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+  int rc = ::ioctl(listener_->fd(), SECCOMP_IOCTL_NOTIF_ADDFD, &add);
   ::close(s);
-  if (rc < 0) return listener_.reply_error(n.id, errno == ENOENT ? EINTR : errno);
-  listener_.reply_value(n.id, 0);
+  if (rc < 0) return listener_->reply_error(n.id, errno == ENOENT ? EINTR : errno);
+  listener_->reply_value(n.id, 0);
 }
 
 // network_allow: hosts reached without a request. Entries are HOST or HOST:PORT ([V6]:PORT);
@@ -998,7 +1014,7 @@ void HoldLoop::deny_network(const Notification& n) {
     s_.kill_tree();
     return;
   }
-  listener_.reply_error(n.id, EPERM);
+  listener_->reply_error(n.id, EPERM);
 }
 
 }  // namespace warden::supervisor

@@ -58,9 +58,10 @@ class HoldLoop {
                      const std::string& decided_by, std::chrono::steady_clock::time_point started);
   bool decide_network(const linux_backend::Notification& n, const std::string& path,
                       const std::string& host, int port, std::string forced_denial);
-  void reply(const Call& c, long result);
+  static void reply(const linux_backend::Listener& l, const Call& c, long result);
 
-  linux_backend::Listener listener_;
+  // Shared with threads that outlive a call (a FIFO's open), so the fd outlives them too.
+  std::shared_ptr<linux_backend::Listener> listener_;
   HoldSettings s_;
   std::vector<std::string> writable_;         // where the sandbox may write, in its own view
   std::vector<std::string> protected_roots_;  // where protected names apply

@@ -22,6 +22,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -76,6 +77,26 @@ long tcp_connect(const char* ip, int port) {
   ::close(s);
   errno = e;
   return rc;
+}
+
+// Microbenchmark: n iterations of open+close of path with the given flags; prints the median
+// of 20 batches, in microseconds per iteration.
+int bench_open(const char* path, int n, bool write) {
+  std::vector<double> per;
+  int flags = write ? (O_WRONLY | O_CREAT | O_CLOEXEC) : (O_RDONLY | O_CLOEXEC);
+  for (int batch = 0; batch < 20; ++batch) {
+    auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < n; ++i) {
+      int fd = ::open(path, flags, 0644);
+      if (fd < 0) return report(-1);
+      ::close(fd);
+    }
+    auto t1 = std::chrono::steady_clock::now();
+    per.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count() / n);
+  }
+  std::sort(per.begin(), per.end());
+  std::printf("%.2f\n", per[per.size() / 2]);
+  return 0;
 }
 
 // Connects (blocking or not), then reports the peer address and one echoed message.
@@ -383,6 +404,7 @@ int main(int argc, char** argv) {
   if (a == "int80") int80();
   if (a == "race" && argc > 5) return race(argv[2], argv[3], argv[4], std::atoi(argv[5]));
   if (a == "threads") return threads(arg);
+  if (a == "bench-open") return bench_open(arg, std::atoi(argv[3]), std::string(argv[4]) == "w");
   if (a == "x32") {
     // x32 getpid: the x86_64 number with the x32 bit set.
     long r = ::syscall(0x40000000L | 39);

@@ -207,6 +207,10 @@ TEST_F(Holds, RealWorkloadsRunUnderHolds) {
                {"-a", "never"});
   EXPECT_EQ(r.out, "2000\n") << r.err;
   EXPECT_TRUE(exists(ws_ / "prog"));
+  r = run({"/bin/sh", "-c",
+           "mkfifo p && (cat p > got &) && echo through-fifo > p && sleep 0.2 && cat got"},
+          {"-a", "never"});
+  EXPECT_EQ(r.out, "through-fifo\n") << r.err;
   r = run(probe_cmd({"threads", ws_.path()}), {"-a", "never"});
   EXPECT_EQ(r.out, "ok\n") << r.err;
 }
