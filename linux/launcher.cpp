@@ -243,6 +243,9 @@ int exec_command(const ChildContext& c) {
   if (::pipe2(report, O_CLOEXEC) != 0) ::_exit(126);
   pid_t cmd = ::fork();
   if (cmd == 0) {
+    // init stays undumpable; the command must be readable by warden even before its exec,
+    // whose arguments warden reads when exec rules hold it.
+    ::prctl(PR_SET_DUMPABLE, 1);
     sigprocmask(SIG_SETMASK, &old, nullptr);
     // Only 0-2 cross into the command; everything else warden or init held is closed at exec.
     ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);

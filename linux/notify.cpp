@@ -72,6 +72,13 @@ void Listener::reply_value(std::uint64_t id, std::int64_t value) const {
   (void)::ioctl(fd_, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 }
 
+void Listener::reply_continue(std::uint64_t id) const {
+  seccomp_notif_resp resp{};
+  resp.id = id;
+  resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+  (void)::ioctl(fd_, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+}
+
 int Listener::reply_fd(std::uint64_t id, int fd, bool cloexec) const {
   seccomp_notif_addfd add{};
   add.id = id;

@@ -152,6 +152,10 @@ void add_holds(scmp_filter_ctx ctx, const sandbox::Holds& holds) {
   }
   if (holds.connects)
     check(seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(connect), 0), "hold rule");
+  if (holds.execs) {
+    check(seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(execve), 0), "hold rule");
+    check(seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(execveat), 0), "hold rule");
+  }
   if (!holds.writes) return;
   // openat2 keeps its flags in memory BPF cannot read: always held.
   for (int nr :
@@ -204,7 +208,7 @@ FilterPtr build_filter(const sandbox::Holds& holds) {
   check(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
                          SCMP_A0_32(SCMP_CMP_GT, static_cast<unsigned>(kMaxFamily))),
         "socket rule");
-  if (holds.writes || holds.reads || holds.connects) {
+  if (holds.writes || holds.reads || holds.connects || holds.execs) {
     add_holds(ctx, holds);
     f->listener = true;
   }

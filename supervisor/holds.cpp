@@ -614,6 +614,9 @@ void HoldLoop::handle(const Notification& n) {
     }
     case __NR_connect:
       return handle_connect(n);
+    case __NR_execve:
+    case __NR_execveat:
+      return handle_exec(n);
     default:
       return listener_->reply_error(n.id, ENOSYS);
   }
@@ -1008,6 +1011,7 @@ bool HoldLoop::network_allowed(const std::string& host, int port) const {
   return false;
 }
 
+// EPERM (network and exec refusals), or with on_deny = "kill" no answer and the tree killed.
 void HoldLoop::deny_network(const Notification& n) {
   if (s_.config->on_deny.value == policy::OnDeny::Kill && s_.kill_tree) {
     killed_ = true;
@@ -1015,6 +1019,124 @@ void HoldLoop::deny_network(const Notification& n) {
     return;
   }
   listener_->reply_error(n.id, EPERM);
+}
+
+}  // namespace warden::supervisor
+
+// execve: the program and its arguments are read once and checked against exec rules and skill
+// roots. The exec itself cannot be done on the program's behalf, so an allowed one continues in
+// the kernel; the kernel floor allows executing anything the sandbox can read, so this widens
+// nothing. The check is policy, not a boundary: a racing thread can change what is executed
+// after the check, and interpreters run code without an exec of it (README says so).
+namespace warden::supervisor {
+
+void HoldLoop::handle_exec(const Notification& n) {
+  const bool at = n.nr == __NR_execveat;
+  std::string file;
+  int err = Listener::read_string(n.pid, n.args[at ? 1 : 0], file, kPathMax);
+  if (err != 0) return listener_->reply_error(n.id, err);
+  std::vector<std::string> argv;
+  std::uint64_t argv_addr = n.args[at ? 2 : 1];
+  std::size_t total = 0;
+  for (std::size_t i = 0; argv_addr != 0 && i < 4096; ++i) {
+    std::uint64_t ptr = 0;
+    if (!read_bytes(n.pid, argv_addr + i * sizeof ptr, &ptr, sizeof ptr))
+      return listener_->reply_error(n.id, EFAULT);
+    if (ptr == 0) break;
+    std::string arg;
+    if (int e = Listener::read_string(n.pid, ptr, arg, 131072); e != 0)
+      return listener_->reply_error(n.id, e == ENAMETOOLONG ? E2BIG : e);
+    total += arg.size();
+    if (total > (1u << 20)) return listener_->reply_error(n.id, E2BIG);
+    argv.push_back(std::move(arg));
+  }
+  const std::string proc = "/proc/" + std::to_string(n.pid);
+  std::string cwd = readlink_str(proc + "/cwd");
+  broker::UniqueFd root(::open((proc + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!listener_->valid(n.id)) return;
+  if (argv.empty()) argv.push_back(file);
+
+  // Where the program file really is, for skill roots and the request.
+  std::string real = file;
+  if (root && !cwd.empty()) {
+    std::string base = cwd;
+    int dirfd = at ? at_fd(n.args[0]) : AT_FDCWD;
+    if (dirfd != AT_FDCWD) base = readlink_str(proc + "/fd/" + std::to_string(dirfd));
+    if (!base.empty() && base[0] == '/') {
+      auto joined = broker::join_lexically(base, file.empty() ? "." : file);
+      if (!joined.ok()) return listener_->reply_error(n.id, -joined.err);
+      auto obj = broker::open_existing(root.get(), joined.value.path, true);
+      // No such program: the plain answer (a shell searching PATH asks several), and no
+      // CONTINUE that a racing thread could point at something else.
+      if (!obj.ok()) return listener_->reply_error(n.id, -obj.err);
+      real = obj.value.real_path;
+    }
+  }
+
+  policy::Request req;
+  req.kind = policy::Kind::Exec;
+  std::string forced, skill;
+  std::optional<policy::ExecRules::Match> m;
+  if (s_.exec_rules != nullptr) m = s_.exec_rules->match(argv);
+  if (m && m->decision == policy::ExecDecision::Forbidden) {
+    forced = policy::describe_match(*m, argv);
+    req.category = policy::Category::Rules;
+  } else if (m && m->decision == policy::ExecDecision::Prompt) {
+    req.category = policy::Category::Rules;
+  } else if (!m) {
+    for (const auto& r : s_.skill_roots) {
+      if (!broker::is_under(real, r) || real == r) continue;
+      std::string rest = real.substr(r.size() + 1);
+      skill = rest.substr(0, rest.find('/'));
+      break;
+    }
+    if (skill.empty()) return listener_->reply_continue(n.id);
+    req.category = policy::Category::SkillApproval;
+    req.kind = policy::Kind::Skill;
+    req.skill = skill;
+  } else {
+    return listener_->reply_continue(n.id);  // an allow rule
+  }
+
+  // A shell searching PATH retries a refused exec under another name for the same file
+  // (/bin/date, /usr/bin/date): the same process asking the same exec gets the same answer.
+  if (last_exec_.pid == n.pid && last_exec_.real == real && last_exec_.argv == argv) {
+    if (last_exec_.approved) return listener_->reply_continue(n.id);
+    return deny_network(n);
+  }
+  auto started = std::chrono::steady_clock::now();
+  req.id = std::to_string(next_id_++);
+  req.syscall = at ? "execveat" : "execve";
+  req.pid = n.pid;
+  req.path = real;
+  req.argv = argv;
+  req.command = read_cmdline(n.pid);
+  req.cwd = cwd;
+  req.workspace = s_.spec->workspace;
+  if (!s_.intent.empty()) req.intent = s_.intent;
+  policy::Decision d;
+  std::string decided_by = "exec_rule";
+  if (!forced.empty()) {
+    d.reason = forced;
+    if (m) d.rule = m->rule->source;
+  } else if (auto gate = policy::gate(*s_.config, req.category); !gate.ask) {
+    d.reason = m ? policy::describe_match(*m, argv) + "; " + gate.reason : gate.reason;
+    decided_by = "granular";
+  } else {
+    try {
+      d = s_.reviewer->review(req);
+    } catch (const std::exception& e) {
+      d = {policy::Verdict::Deny, std::nullopt, std::string("reviewer failed: ") + e.what(), ""};
+    }
+    decided_by = s_.config->reviewer_command.value.empty()
+                     ? policy::to_string(s_.config->approvals_reviewer.value)
+                     : "auto_review";
+    if (d.verdict == policy::Verdict::Escalate) d.verdict = policy::Verdict::Deny;
+  }
+  audit_request(req, d, decided_by, started);
+  last_exec_ = {n.pid, real, argv, d.verdict == policy::Verdict::Approve};
+  if (d.verdict == policy::Verdict::Approve) return listener_->reply_continue(n.id);
+  deny_network(n);  // EPERM, or the tree killed with on_deny = "kill"
 }
 
 }  // namespace warden::supervisor

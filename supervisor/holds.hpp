@@ -15,6 +15,7 @@
 #include "audit.hpp"
 #include "warden/linux/notify.hpp"
 #include "warden/policy/config.hpp"
+#include "warden/policy/exec_rules.hpp"
 #include "warden/policy/request.hpp"
 #include "warden/reviewer/reviewer.hpp"
 #include "warden/sandbox/spec.hpp"
@@ -24,10 +25,12 @@ namespace warden::supervisor {
 struct HoldSettings {
   const policy::Config* config = nullptr;
   const sandbox::Spec* spec = nullptr;
-  reviewer::Reviewer* reviewer = nullptr;  // asked when the granular gate says so
-  AuditLog* audit = nullptr;               // may be null
-  std::string intent;                      // WARDEN_INTENT
-  std::function<void()> kill_tree;         // on_deny = "kill"
+  reviewer::Reviewer* reviewer = nullptr;         // asked when the granular gate says so
+  AuditLog* audit = nullptr;                      // may be null
+  std::string intent;                             // WARDEN_INTENT
+  std::function<void()> kill_tree;                // on_deny = "kill"
+  const policy::ExecRules* exec_rules = nullptr;  // may be null: no rules
+  std::vector<std::string> skill_roots;           // existing ones, resolved
 };
 
 class HoldLoop {
@@ -52,6 +55,7 @@ class HoldLoop {
   // An open's result is a new fd in warden, installed in the target by the caller.
   long perform(const Call& c, const Target& t, Operand* ops);
   void handle_connect(const linux_backend::Notification& n);
+  void handle_exec(const linux_backend::Notification& n);
   void deny_network(const linux_backend::Notification& n);
   bool network_allowed(const std::string& host, int port) const;
   void audit_request(const policy::Request& req, const policy::Decision& d,
@@ -70,6 +74,12 @@ class HoldLoop {
   std::thread thread_;
   std::atomic<bool> killed_{false};
   std::atomic<std::uint64_t> next_id_{1};
+  struct LastExec {
+    pid_t pid = 0;
+    std::string real;
+    std::vector<std::string> argv;
+    bool approved = false;
+  } last_exec_;  // loop thread only
 };
 
 }  // namespace warden::supervisor

@@ -16,6 +16,7 @@
 #include "commands.hpp"
 #include "holds.hpp"
 #include "warden/linux/launcher.hpp"
+#include "warden/policy/exec_rules.hpp"
 #include "warden/policy/json.hpp"
 #include "warden/reviewer/reviewer.hpp"
 
@@ -202,6 +203,21 @@ int run_command(const Invocation& inv) {
   }
   print_warnings(config, inv.verbosity);
 
+  // Exec rules are configuration: a broken .rules file is an error naming file:line:col.
+  policy::ExecRules exec_rules;
+  try {
+    exec_rules = policy::load_exec_rules(config.exec_rules.value);
+    exec_rules.add_required(config.required_prefix_rules);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "warden: %s\n", e.what());
+    return kUsageError;
+  }
+  std::vector<std::string> skill_roots;
+  for (const auto& r : config.skill_roots.value) {
+    std::string real = resolve(r);
+    if (!real.empty()) skill_roots.push_back(real);
+  }
+
   RunContext context;
   std::string ws = inv.workspace.value_or(".");
   context.workspace = resolve(ws);
@@ -212,6 +228,7 @@ int run_command(const Invocation& inv) {
   for (char** e = environ; *e != nullptr; ++e) context.env.emplace_back(*e);
   context.argv = inv.command;
   sandbox::Spec spec = build_spec(config, context);
+  spec.holds.execs = exec_rules.size() > 0 || !skill_roots.empty();
 
   std::unique_ptr<AuditLog> audit;
   if (inv.audit) {
@@ -273,6 +290,8 @@ int run_command(const Invocation& inv) {
     if (const char* intent = std::getenv("WARDEN_INTENT")) hs.intent = intent;
     sandbox::Running* r = running.get();
     hs.kill_tree = [r] { r->kill_tree(); };
+    hs.exec_rules = &exec_rules;
+    hs.skill_roots = skill_roots;
     holds = std::make_unique<HoldLoop>(running->notify_fd(), std::move(hs));
     holds->start();
   }

@@ -252,3 +252,79 @@ TEST_F(Holds, NestedListenerIsRefusedWith126) {
 
 }  // namespace
 }  // namespace warden::test
+
+namespace warden::test {
+namespace {
+
+TEST_F(Holds, ExecRulesForbidPromptAndAllow) {
+  write_text(
+      env_.home() / "t.rules",
+      "prefix_rule(pattern = [\"date\"], decision = \"forbidden\", justification = \"no clocks\")\n"
+      "prefix_rule(pattern = [\"uname\", [\"-a\", \"APPROVE\"]], decision = \"prompt\")\n");
+  std::vector<std::string> rules{"-c", "warden.exec_rules=[\"" + (env_.home() / "*.rules") + "\"]"};
+  // forbidden: in every mode, even with an approving reviewer.
+  std::string argv_reviewer = env_.home() / "argv-reviewer.sh";
+  write_text(argv_reviewer,
+             "#!/bin/sh\ncase \"$(cat)\" in\n"
+             "  *'\"argv\":[\"uname\",\"APPROVE\"]'*) echo '{\"decision\":\"approve\"}' ;;\n"
+             "  *) echo '{\"decision\":\"deny\"}' ;;\nesac\n");
+  ::chmod(argv_reviewer.c_str(), 0755);
+  auto opts = rules;
+  opts.insert(opts.end(), {"-c", "warden.reviewer_command=[\"" + argv_reviewer + "\"]"});
+  auto r = run({"/bin/sh", "-c",
+                "date; echo rc=$?; uname -a; echo rc=$?; uname APPROVE; echo rc=$?; uname -s"},
+               opts);
+  EXPECT_EQ(r.out, "rc=126\nrc=126\nrc=1\nLinux\n") << r.err;  // uname APPROVE ran (bad operand)
+  auto requests = audit_events(audit_, "request");
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(requests[0].find("category")->as_string(), "rules");
+  EXPECT_EQ(requests[0].find("decided_by")->as_string(), "exec_rule");
+  EXPECT_EQ(requests[0].find("reason")->as_string(), "`date` rejected: no clocks");
+  EXPECT_EQ(requests[1].find("decision")->as_string(), "deny");  // the reviewer said no
+  EXPECT_EQ(requests[2].find("decision")->as_string(), "approve");
+  EXPECT_EQ(requests[2].find("argv")->as_array().size(), 2u);
+  // rules = false in a granular table: prompt rules are refused without asking.
+  r = run({"/bin/sh", "-c", "uname APPROVE; echo rc=$?"},
+          {"-c", "warden.exec_rules=[\"" + (env_.home() / "*.rules") + "\"]", "-c",
+           "approval_policy={granular={sandbox_approval=true,rules=false,mcp_elicitations=true}}",
+           "-c", "warden.reviewer_command=[\"" + reviewer_ + "\"]"});
+  EXPECT_EQ(r.out, "rc=126\n") << r.err;
+}
+
+TEST_F(Holds, BrokenRulesFileIsAConfigurationError) {
+  write_text(env_.home() / "bad.rules", "prefix_rule(pattern = [\"x\"], decision = \"maybe\")\n");
+  auto r = run({"true"}, {"-c", "warden.exec_rules=[\"" + (env_.home() / "bad.rules") + "\"]"});
+  EXPECT_EQ(r.code, 125);
+  EXPECT_NE(r.err.find("bad.rules:1:"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace warden::test
+
+namespace warden::test {
+namespace {
+
+TEST_F(Holds, SkillScriptsAreSkillApprovalRequests) {
+  TempDir skills("/var/tmp");
+  ::mkdir((skills / "deploy").c_str(), 0755);
+  write_text(skills / "deploy/run.sh", "#!/bin/sh\necho deployed\n");
+  ::chmod((skills / "deploy/run.sh").c_str(), 0755);
+  std::vector<std::string> opts{"-c", "warden.skill_roots=[\"" + skills.path() + "\"]"};
+  // skill_approval omitted from a granular table defaults to false: refused without asking.
+  opts.insert(
+      opts.end(),
+      {"-c",
+       "approval_policy={granular={sandbox_approval=true,rules=true,mcp_elicitations=true}}"});
+  auto r = run({"/bin/sh", "-c", skills / "deploy/run.sh" + "; echo rc=$?"}, opts);
+  EXPECT_EQ(r.out, "rc=126\n") << r.err;
+  auto requests = audit_events(audit_, "request");
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].find("category")->as_string(), "skill_approval");
+  EXPECT_EQ(requests[0].find("kind")->as_string(), "skill");
+  EXPECT_EQ(requests[0].find("skill")->as_string(), "deploy");
+  EXPECT_NE(requests[0].find("reason")->as_string().find("skill_approval is false"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace warden::test

@@ -38,6 +38,9 @@ class Listener {
 
   void reply_error(std::uint64_t id, int err) const;  // the call returns -1 with errno = err
   void reply_value(std::uint64_t id, std::int64_t value) const;
+  // Lets the kernel run the call as it stands. Only for calls whose every possible argument the
+  // kernel floor judges on its own (an exec: the floor allows executing anything it can read).
+  void reply_continue(std::uint64_t id) const;
   // Installs fd in the target and makes it the call's result, atomically (ADDFD_FLAG_SEND).
   // Returns the fd number in the target, or -errno.
   int reply_fd(std::uint64_t id, int fd, bool cloexec) const;

@@ -19,6 +19,9 @@ struct Holds {
   // connect(): performed by warden (a read-only mount does not stop a unix-socket connect to a
   // host daemon); outside the sandbox it is an approval request.
   bool connects = true;
+  // execve/execveat: checked against exec rules and skill roots, then let through (an exec
+  // cannot be performed on the program's behalf). Only when there are rules or skill roots.
+  bool execs = false;
 };
 
 struct Spec {
