@@ -32,6 +32,7 @@ struct MountPlan {
   std::vector<PathOp> ops;            // applied in order (parents before children)
   std::vector<std::string> writable;  // Landlock: paths with every right
   bool tmp_writable = false;
+  std::string resolv_conf;  // where /etc/resolv.conf really is, when the DNS stub replaces it
 };
 // Decides what to bind, mask and protect. Reads only the top of each root (no tree scan).
 MountPlan plan_mounts(const sandbox::Spec& spec);

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -43,23 +44,26 @@ constexpr int kForwarded[] = {SIGHUP,  SIGINT,  SIGQUIT,  SIGTERM,
 
 enum Msg : char { kReady = 'R', kError = 'E', kExit = 'X', kExecFailed = 'F', kGo = 'G' };
 
-// fd >= 0 travels with the message (SCM_RIGHTS): the seccomp listener, from init to warden.
-void send_msg(int sock, char type, const std::string& body = {}, int fd = -1) {
+// fds >= 0 travel with the message (SCM_RIGHTS): the seccomp listener and the DNS socket, from
+// init to warden.
+void send_msg(int sock, char type, const std::string& body = {}, int fd = -1, int fd2 = -1) {
   std::string m(1, type);
   m += body;
   iovec iov{m.data(), m.size()};
   msghdr msg{};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  if (fd >= 0) {
+  alignas(cmsghdr) char control[CMSG_SPACE(2 * sizeof(int))] = {};
+  int fds[2] = {fd, fd2};
+  int count = fd < 0 ? 0 : fd2 < 0 ? 1 : 2;
+  if (count > 0) {
     msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
+    msg.msg_controllen = CMSG_SPACE(count * sizeof(int));
     cmsghdr* c = CMSG_FIRSTHDR(&msg);
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    c->cmsg_len = CMSG_LEN(count * sizeof(int));
+    std::memcpy(CMSG_DATA(c), fds, count * sizeof(int));
   }
   // MSG_NOSIGNAL: if warden is gone there is nobody to tell, and init must not die of SIGPIPE
   // before it can take the namespace down in order.
@@ -75,13 +79,13 @@ int body_int(const std::string& m) {
   return v;
 }
 
-bool recv_msg(int sock, std::string& out, int* fd = nullptr) {
+bool recv_msg(int sock, std::string& out, int* fd = nullptr, int* fd2 = nullptr) {
   char buf[8192];
   iovec iov{buf, sizeof buf};
   msghdr msg{};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  alignas(cmsghdr) char control[CMSG_SPACE(2 * sizeof(int))] = {};
   msg.msg_control = control;
   msg.msg_controllen = sizeof control;
   ssize_t n;
@@ -91,12 +95,16 @@ bool recv_msg(int sock, std::string& out, int* fd = nullptr) {
   out.assign(buf, static_cast<size_t>(n));
   for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
     if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-    int received;
-    std::memcpy(&received, CMSG_DATA(c), sizeof received);
-    if (fd != nullptr)
-      *fd = received;
-    else
-      ::close(received);
+    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < count; ++i) {
+      int received;
+      std::memcpy(&received, CMSG_DATA(c) + i * sizeof(int), sizeof received);
+      int* slot = i == 0 ? fd : i == 1 ? fd2 : nullptr;
+      if (slot != nullptr)
+        *slot = received;
+      else
+        ::close(received);
+    }
   }
   return true;
 }
@@ -145,6 +153,19 @@ void loopback_up() {
   ::close(s);
 }
 
+// The resolver's socket: bound inside the sandbox's network by init, which still has the
+// capabilities of its namespace (port 53), then handed to warden.
+int bind_dns_socket() {
+  int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(53);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (s < 0 || ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
+    fail_errno("network namespace", "bind the DNS stub to 127.0.0.1:53");
+  return s;
+}
+
 struct ChildContext {
   const sandbox::Spec* spec;
   MountPlan plan;
@@ -179,6 +200,7 @@ int exec_command(const ChildContext& c) {
 [[noreturn]] void run_init(ChildContext& c) {
   std::vector<sandbox::Layer> layers;
   int listener = -1;
+  int dns = -1;
   try {
     if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail_errno("init", "PR_SET_PDEATHSIG");
     if (c.isolate) {
@@ -206,6 +228,7 @@ int exec_command(const ChildContext& c) {
       layers.push_back({"uts_namespace", true, ""});
       if (!c.spec->network) {
         loopback_up();
+        if (c.spec->holds.dns) dns = bind_dns_socket();
         layers.push_back({"network_namespace", true, "loopback only"});
       } else {
         layers.push_back({"network_namespace", false, "host network (network_access = true)"});
@@ -229,8 +252,9 @@ int exec_command(const ChildContext& c) {
   // Not ptraceable or readable through /proc by the command it supervises.
   ::prctl(PR_SET_DUMPABLE, 0);
   // The listener goes to warden; init keeps no copy, so nothing in the sandbox can answer.
-  send_msg(c.sock, kReady, encode_layers(layers), listener);
+  send_msg(c.sock, kReady, encode_layers(layers), listener, dns);
   if (listener >= 0) ::close(listener);
+  if (dns >= 0) ::close(dns);
   std::string go;
   if (!recv_msg(c.sock, go) || go[0] != kGo) ::_exit(126);  // warden gone: never run unsupervised
 
@@ -286,12 +310,13 @@ int exec_command(const ChildContext& c) {
 
 class LinuxRunning : public sandbox::Running {
  public:
-  LinuxRunning(pid_t pid, int pidfd, int sock, int listener, std::vector<sandbox::Layer> layers,
-               std::string cmd)
+  LinuxRunning(pid_t pid, int pidfd, int sock, int listener, int dns,
+               std::vector<sandbox::Layer> layers, std::string cmd)
       : pid_(pid),
         pidfd_(pidfd),
         sock_(sock),
         listener_(listener),
+        dns_(dns),
         layers_(std::move(layers)),
         cmd_(std::move(cmd)) {}
   ~LinuxRunning() override {
@@ -302,8 +327,10 @@ class LinuxRunning : public sandbox::Running {
     ::close(sock_);
     ::close(pidfd_);
     if (listener_ >= 0) ::close(listener_);
+    if (dns_ >= 0) ::close(dns_);
   }
   int notify_fd() const override { return listener_; }
+  int dns_fd() const override { return dns_; }
   int pid() const override { return pid_; }
   std::vector<sandbox::Layer> layers() const override { return layers_; }
   void start() override { send_msg(sock_, kGo); }
@@ -352,6 +379,7 @@ class LinuxRunning : public sandbox::Running {
   int pidfd_;
   int sock_;
   int listener_;
+  int dns_;
   std::vector<sandbox::Layer> layers_;
   std::string cmd_;
   bool reaped_ = false;
@@ -427,9 +455,10 @@ class LinuxLauncher : public sandbox::Launcher {
     }
     ::close(sv[1]);
     std::string m;
-    int listener = -1;
-    if (!recv_msg(sv[0], m, &listener) || m[0] != kReady) {
+    int listener = -1, dns = -1;
+    if (!recv_msg(sv[0], m, &listener, &dns) || m[0] != kReady) {
       if (listener >= 0) ::close(listener);
+      if (dns >= 0) ::close(dns);
       siginfo_t si{};
       ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &si, WEXITED);
       ::close(pidfd);
@@ -445,7 +474,7 @@ class LinuxLauncher : public sandbox::Launcher {
     }
     auto layers = decode_layers(std::string_view(m).substr(1));
     if (!c.isolate) layers.push_back({"sandbox", false, "danger-full-access: no isolation"});
-    return std::make_unique<LinuxRunning>(static_cast<pid_t>(pid), pidfd, sv[0], listener,
+    return std::make_unique<LinuxRunning>(static_cast<pid_t>(pid), pidfd, sv[0], listener, dns,
                                           std::move(layers), spec.argv[0]);
   }
 };

@@ -248,6 +248,7 @@ MountPlan plan_mounts(const sandbox::Spec& spec) {
                              }),
                  plan.ops.end());
   plan.writable = rw;
+  if (spec.holds.dns && !spec.network) plan.resolv_conf = real("/etc/resolv.conf");
   return plan;
 }
 
@@ -337,6 +338,22 @@ void apply_mounts(MountPlan& plan) {
     }
   }
   if (empty_file_mnt >= 0) ::close(empty_file_mnt);
+  if (!plan.resolv_conf.empty()) {
+    // The sandbox's resolver is warden's stub on its own loopback.
+    int mnt = new_fs("tmpfs", {{"mode", "0755"}, {"size", "4k"}},
+                     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, "resolv.conf");
+    int f = ::openat(mnt, "resolv.conf", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+    static const char kText[] =
+        "# warden: DNS answered by warden inside the sandbox\nnameserver 127.0.0.1\n";
+    if (f < 0 || ::write(f, kText, sizeof kText - 1) != sizeof kText - 1)
+      fail_errno("resolv.conf", "write the sandbox's resolv.conf");
+    ::close(f);
+    set_attr(mnt, "", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY, "resolv.conf");
+    int clone = ::open_tree(mnt, "resolv.conf", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    ::close(mnt);
+    if (clone < 0) fail_errno("resolv.conf", "clone the sandbox's resolv.conf");
+    attach(clone, AT_FDCWD, plan.resolv_conf, "resolv.conf");
+  }
   if (!plan.tmp_writable) make_ro.push_back("/tmp");
   for (const auto& p : make_ro) set_attr(AT_FDCWD, p.c_str(), 0, MOUNT_ATTR_RDONLY, p);
 }

@@ -24,6 +24,8 @@
 #include <fstream>
 #include <optional>
 
+#include <netdb.h>
+#include "dns.hpp"
 #include "warden/broker/fs.hpp"
 #include "warden/broker/path.hpp"
 #include "warden/policy/json.hpp"
@@ -970,7 +972,11 @@ void HoldLoop::handle_connect(const Notification& n) {
   }
   int port = -1;
   std::string host = host_of(ss, &port);
-  const bool allowed = network_allowed(host, port);
+  auto address = broker::net::from_sockaddr(&ss, len);
+  if (!address) return listener_->reply_error(n.id, EINVAL);
+  if (!s_.spec->network && s_.dns != nullptr && DnsStub::is_standin(*address))
+    return connect_by_name(n, sockfd, domain, type, protocol, nonblocking, *address);
+  const bool allowed = s_.network_allow != nullptr && s_.network_allow->allows({}, *address);
   if (s_.spec->network || (loopback(ss) && !allowed)) {
     // The socket belongs to the sandbox's network (only loopback there, unless network_access
     // is on): connecting it there is what the program asked and all it can reach.
@@ -986,8 +992,12 @@ void HoldLoop::handle_connect(const Notification& n) {
   }
   int s = host_connect(domain, type, protocol, ss, len, nonblocking);
   if (s < 0) return listener_->reply_error(n.id, -s);
-  // Onto the program's own fd number, then the call returns 0: the program keeps its socket
-  // number, type and blocking mode, now connected through the host.
+  swap_in(n, sockfd, s);
+}
+
+// Onto the program's own fd number, then the call returns 0: the program keeps its socket
+// number, type and blocking mode, now connected through the host.
+void HoldLoop::swap_in(const Notification& n, int sockfd, int s) {
   seccomp_notif_addfd add{};
   add.id = n.id;
   add.flags = SECCOMP_ADDFD_FLAG_SETFD;
@@ -999,19 +1009,47 @@ void HoldLoop::handle_connect(const Notification& n) {
   listener_->reply_value(n.id, 0);
 }
 
-// network_allow: hosts reached without a request. Entries are HOST or HOST:PORT ([V6]:PORT);
-// names are matched once the DNS stub knows which name an address came from.
-bool HoldLoop::network_allowed(const std::string& host, int port) const {
-  const std::string with_port =
-      (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
-  for (const auto& entry : s_.config->network_allow.value)
-    if (entry == host || entry == with_port ||
-        (entry == "localhost:" + std::to_string(port) && (host == "127.0.0.1" || host == "::1")))
-      return true;
-  return false;
+// EPERM (network and exec refusals), or with on_deny = "kill" no answer and the tree killed.
+// A connect to a stand-in address from the sandbox's resolver: the request names the host; once
+// allowed, warden resolves the name on the host and connects to what it got.
+void HoldLoop::connect_by_name(const Notification& n, int sockfd, int domain, int type,
+                               int protocol, bool nonblocking,
+                               const broker::net::Address& standin) {
+  auto name = s_.dns->name_for(standin);
+  if (!name) return listener_->reply_error(n.id, ENETUNREACH);  // not an address it handed out
+  const int port = standin.port;
+  const bool allowed = s_.network_allow != nullptr && s_.network_allow->allows(*name, standin);
+  if (!allowed && !decide_network(n, {}, *name, port, {})) return deny_network(n);
+  addrinfo hints{};
+  hints.ai_family = domain;
+  hints.ai_socktype = type & 0xf;
+  addrinfo* res = nullptr;
+  std::string service = std::to_string(port);
+  if (::getaddrinfo(name->c_str(), service.c_str(), &hints, &res) != 0 || res == nullptr)
+    return listener_->reply_error(n.id, EHOSTUNREACH);
+  int last = EHOSTUNREACH;
+  for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
+    auto real = broker::net::from_sockaddr(ai->ai_addr, ai->ai_addrlen);
+    if (!real) continue;
+    // An allowed name that resolves to a link-local (metadata) address still needs that
+    // address allowed explicitly.
+    if (broker::net::classify(*real) == broker::net::AddressClass::LinkLocal &&
+        (s_.network_allow == nullptr || !s_.network_allow->allows({}, *real)))
+      continue;
+    sockaddr_storage rss{};
+    std::memcpy(&rss, ai->ai_addr, ai->ai_addrlen);
+    int s = host_connect(domain, type, protocol, rss, static_cast<socklen_t>(ai->ai_addrlen),
+                         nonblocking);
+    if (s >= 0) {
+      ::freeaddrinfo(res);
+      return swap_in(n, sockfd, s);
+    }
+    last = -s;
+  }
+  ::freeaddrinfo(res);
+  listener_->reply_error(n.id, last);
 }
 
-// EPERM (network and exec refusals), or with on_deny = "kill" no answer and the tree killed.
 void HoldLoop::deny_network(const Notification& n) {
   if (s_.config->on_deny.value == policy::OnDeny::Kill && s_.kill_tree) {
     killed_ = true;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "audit.hpp"
+#include "warden/broker/net.hpp"
 #include "warden/linux/notify.hpp"
 #include "warden/policy/config.hpp"
 #include "warden/policy/exec_rules.hpp"
@@ -31,6 +32,8 @@ struct HoldSettings {
   std::function<void()> kill_tree;                // on_deny = "kill"
   const policy::ExecRules* exec_rules = nullptr;  // may be null: no rules
   std::vector<std::string> skill_roots;           // existing ones, resolved
+  const broker::net::HostPatterns* network_allow = nullptr;
+  const class DnsStub* dns = nullptr;  // the sandbox's resolver, when it has one
 };
 
 class HoldLoop {
@@ -57,7 +60,9 @@ class HoldLoop {
   void handle_connect(const linux_backend::Notification& n);
   void handle_exec(const linux_backend::Notification& n);
   void deny_network(const linux_backend::Notification& n);
-  bool network_allowed(const std::string& host, int port) const;
+  void connect_by_name(const linux_backend::Notification& n, int sockfd, int domain, int type,
+                       int protocol, bool nonblocking, const broker::net::Address& standin);
+  void swap_in(const linux_backend::Notification& n, int sockfd, int s);
   void audit_request(const policy::Request& req, const policy::Decision& d,
                      const std::string& decided_by, std::chrono::steady_clock::time_point started);
   bool decide_network(const linux_backend::Notification& n, const std::string& path,

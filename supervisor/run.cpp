@@ -12,8 +12,10 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <optional>
 #include "audit.hpp"
 #include "commands.hpp"
+#include "dns.hpp"
 #include "holds.hpp"
 #include "warden/linux/launcher.hpp"
 #include "warden/policy/exec_rules.hpp"
@@ -212,6 +214,14 @@ int run_command(const Invocation& inv) {
     std::fprintf(stderr, "warden: %s\n", e.what());
     return kUsageError;
   }
+  std::optional<broker::net::HostPatterns> network_allow;
+  try {
+    network_allow.emplace(config.network_allow.value);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "warden: %s: warden.network_allow: %s\n",
+                 config.network_allow.source.describe().c_str(), e.what());
+    return kUsageError;
+  }
   std::vector<std::string> skill_roots;
   for (const auto& r : config.skill_roots.value) {
     std::string real = resolve(r);
@@ -229,6 +239,7 @@ int run_command(const Invocation& inv) {
   context.argv = inv.command;
   sandbox::Spec spec = build_spec(config, context);
   spec.holds.execs = exec_rules.size() > 0 || !skill_roots.empty();
+  spec.holds.dns = !spec.network && spec.mode != sandbox::Mode::FullAccess;
 
   std::unique_ptr<AuditLog> audit;
   if (inv.audit) {
@@ -280,6 +291,7 @@ int run_command(const Invocation& inv) {
 
   // Held calls are served before the command starts: its first write may already be one.
   std::unique_ptr<reviewer::Reviewer> reviewer = make_reviewer(config);
+  std::unique_ptr<DnsStub> dns;
   std::unique_ptr<HoldLoop> holds;
   if (running->notify_fd() >= 0) {
     HoldSettings hs;
@@ -291,6 +303,12 @@ int run_command(const Invocation& inv) {
     sandbox::Running* r = running.get();
     hs.kill_tree = [r] { r->kill_tree(); };
     hs.exec_rules = &exec_rules;
+    hs.network_allow = &*network_allow;
+    if (running->dns_fd() >= 0) {
+      dns = std::make_unique<DnsStub>(running->dns_fd());
+      dns->start();
+      hs.dns = dns.get();
+    }
     hs.skill_roots = skill_roots;
     holds = std::make_unique<HoldLoop>(running->notify_fd(), std::move(hs));
     holds->start();
@@ -311,6 +329,7 @@ int run_command(const Invocation& inv) {
   }
   sandbox::ExitStatus st = running->wait();
   holds.reset();  // the tree is gone: nothing is held any more
+  dns.reset();
   if (sfd >= 0) ::close(sfd);
   if (!st.error.empty()) {
     std::fprintf(stderr, "warden: %s\n", st.error.c_str());

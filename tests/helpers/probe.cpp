@@ -131,6 +131,43 @@ int peer(const char* ip, int port, bool nonblocking) {
   return 0;
 }
 
+// Asks the sandbox's resolver (127.0.0.1:53) for NAME's A record, prints the address, then
+// connects to it on PORT and echoes once, as peer() does.
+int dns_connect(const std::string& name, int port) {
+  unsigned char q[512] = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
+  size_t n = 12;
+  size_t start = 0;
+  while (start <= name.size()) {
+    size_t dot = name.find('.', start);
+    if (dot == std::string::npos) dot = name.size();
+    q[n++] = static_cast<unsigned char>(dot - start);
+    std::memcpy(q + n, name.data() + start, dot - start);
+    n += dot - start;
+    start = dot + 1;
+  }
+  q[n++] = 0;
+  q[n++] = 0;
+  q[n++] = 1;  // A
+  q[n++] = 0;
+  q[n++] = 1;  // IN
+  int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_in ns{};
+  ns.sin_family = AF_INET;
+  ns.sin_port = htons(53);
+  ns.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::sendto(s, q, n, 0, reinterpret_cast<sockaddr*>(&ns), sizeof ns) < 0) return report(-1);
+  unsigned char r[512];
+  ssize_t got = ::recv(s, r, sizeof r, 0);
+  if (got < static_cast<ssize_t>(n + 16) || r[7] != 1) {
+    std::printf("no answer\n");
+    return 0;
+  }
+  char ip[32];
+  std::snprintf(ip, sizeof ip, "%d.%d.%d.%d", r[got - 4], r[got - 3], r[got - 2], r[got - 1]);
+  std::printf("resolved=%s\n", ip);
+  return peer(ip, port, false);
+}
+
 // A server on the sandbox's own loopback, reached by a client in the same sandbox.
 long loopback_echo() {
   int l = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -315,6 +352,7 @@ int main(int argc, char** argv) {
   if (a == "rename") return report(::rename(arg, argc > 3 ? argv[3] : ""));
   if (a == "connect") return report(tcp_connect(arg, argc > 3 ? std::atoi(argv[3]) : 80));
   if (a == "loopback") return report(loopback_echo());
+  if (a == "dns-connect") return dns_connect(arg, std::atoi(argv[3]));
   if (a == "peer") return peer(arg, argc > 3 ? std::atoi(argv[3]) : 0, argc > 4);
   if (a == "abstract") return report(abstract_connect(arg));
   if (a == "unix") return report(unix_connect(arg));

@@ -125,6 +125,38 @@ TEST_F(Network, OutsideAddressesAreRequestsAndMetadataNeedsAnExplicitAllow) {
   EXPECT_NE(audit->find("\"host\":\"192.0.2.1\",\"port\":443"), std::string::npos) << *audit;
 }
 
+TEST_F(Network, NamesAreAnsweredInsideAndConnectsByNameAreRequests) {
+  // Nothing is forwarded: every name gets a stand-in address, stable for the run.
+  auto r =
+      run({"getent", "hosts", "example.com", "api.example.org", "example.com"}, {"-a", "never"});
+  EXPECT_EQ(
+      r.out,
+      "198.18.0.1      example.com\n198.18.0.2      api.example.org\n198.18.0.1      example.com\n")
+      << r.err;
+  r = run({"python3", "-c",
+           "import socket\ntry:\n  socket.create_connection(('api.example.org', 443), timeout=5)\n"
+           "except OSError as e: print(e.errno)"},
+          {"-a", "never"});
+  EXPECT_EQ(r.out, "1\n") << r.err;  // EPERM
+  auto audit = read_text(ws_ / "audit.jsonl");
+  ASSERT_TRUE(audit);
+  EXPECT_NE(audit->find("\"host\":\"api.example.org\",\"port\":443"), std::string::npos) << *audit;
+}
+
+TEST_F(Network, AllowedNameIsResolvedOnTheHostAndConnected) {
+  EchoServer server;
+  std::string port = std::to_string(server.port());
+  auto r = run(probe_cmd({"dns-connect", "localhost", port}),
+               {"-a", "never", "-c", "warden.network_allow=[\"localhost:" + port + "\"]"});
+  EXPECT_EQ(r.out, "resolved=198.18.0.1\npeer=127.0.0.1:" + port + " nonblocking=0\necho=ping\n")
+      << r.err;
+  EXPECT_EQ(server.accepted(), 1);
+  // Not allowed and never approved: refused, and the server sees nothing.
+  r = run(probe_cmd({"dns-connect", "localhost", port}), {"-a", "never"});
+  EXPECT_EQ(r.out, "resolved=198.18.0.1\nerrno=EPERM\n");
+  EXPECT_EQ(server.accepted(), 1);
+}
+
 TEST_F(Network, SocketsInsideTheSandboxWork) {
   auto r =
       run({"/bin/sh", "-c",

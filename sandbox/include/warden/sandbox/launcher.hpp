@@ -51,6 +51,8 @@ class Running {
   // The seccomp user-notification listener holding the calls in Spec::holds; -1 when none.
   // Still owned by Running.
   virtual int notify_fd() const { return -1; }
+  // The UDP socket bound to 127.0.0.1:53 inside the sandbox when Holds::dns; -1 otherwise.
+  virtual int dns_fd() const { return -1; }
   // Becomes readable when the command has ended (for poll alongside warden's other fds).
   virtual int event_fd() const = 0;
   // Blocks until the command ended; returns its status.
