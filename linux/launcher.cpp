@@ -44,30 +44,14 @@ constexpr int kForwarded[] = {SIGHUP,  SIGINT,  SIGQUIT,  SIGTERM,
 
 enum Msg : char { kReady = 'R', kError = 'E', kExit = 'X', kExecFailed = 'F', kGo = 'G' };
 
-// fds >= 0 travel with the message (SCM_RIGHTS): the seccomp listener and the DNS socket, from
-// init to warden.
-void send_msg(int sock, char type, const std::string& body = {}, int fd = -1, int fd2 = -1) {
+// A plain send(): the filter holds sendmsg (and sendto with an address) once it is loaded, and
+// init's messages must not wait for a loop that is not running yet.
+void send_msg(int sock, char type, const std::string& body = {}) {
   std::string m(1, type);
   m += body;
-  iovec iov{m.data(), m.size()};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(cmsghdr) char control[CMSG_SPACE(2 * sizeof(int))] = {};
-  int fds[2] = {fd, fd2};
-  int count = fd < 0 ? 0 : fd2 < 0 ? 1 : 2;
-  if (count > 0) {
-    msg.msg_control = control;
-    msg.msg_controllen = CMSG_SPACE(count * sizeof(int));
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(count * sizeof(int));
-    std::memcpy(CMSG_DATA(c), fds, count * sizeof(int));
-  }
   // MSG_NOSIGNAL: if warden is gone there is nobody to tell, and init must not die of SIGPIPE
   // before it can take the namespace down in order.
-  (void)::sendmsg(sock, &msg, MSG_NOSIGNAL);
+  (void)::send(sock, m.data(), m.size(), MSG_NOSIGNAL);
 }
 
 std::string int_body(int v) {
@@ -79,33 +63,13 @@ int body_int(const std::string& m) {
   return v;
 }
 
-bool recv_msg(int sock, std::string& out, int* fd = nullptr, int* fd2 = nullptr) {
+bool recv_msg(int sock, std::string& out) {
   char buf[8192];
-  iovec iov{buf, sizeof buf};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(cmsghdr) char control[CMSG_SPACE(2 * sizeof(int))] = {};
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
   ssize_t n;
-  do n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  do n = ::recv(sock, buf, sizeof buf, 0);
   while (n < 0 && errno == EINTR);
   if (n <= 0) return false;
   out.assign(buf, static_cast<size_t>(n));
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    for (size_t i = 0; i < count; ++i) {
-      int received;
-      std::memcpy(&received, CMSG_DATA(c) + i * sizeof(int), sizeof received);
-      int* slot = i == 0 ? fd : i == 1 ? fd2 : nullptr;
-      if (slot != nullptr)
-        *slot = received;
-      else
-        ::close(received);
-    }
-  }
   return true;
 }
 
@@ -249,14 +213,16 @@ int exec_command(const ChildContext& c) {
     send_msg(c.sock, kError, e.part + '\0' + e.why + '\0' + e.hint);
     ::_exit(126);
   }
-  // Not ptraceable or readable through /proc by the command it supervises.
-  ::prctl(PR_SET_DUMPABLE, 0);
-  // The listener goes to warden; init keeps no copy, so nothing in the sandbox can answer.
-  send_msg(c.sock, kReady, encode_layers(layers), listener, dns);
-  if (listener >= 0) ::close(listener);
-  if (dns >= 0) ::close(dns);
+  // warden takes the listener and the DNS socket with pidfd_getfd (init is still dumpable and
+  // the command does not exist yet), then says go; init keeps no copy, so nothing in the
+  // sandbox can answer a held call.
+  send_msg(c.sock, kReady, int_body(listener) + int_body(dns) + encode_layers(layers));
   std::string go;
   if (!recv_msg(c.sock, go) || go[0] != kGo) ::_exit(126);  // warden gone: never run unsupervised
+  if (listener >= 0) ::close(listener);
+  if (dns >= 0) ::close(dns);
+  // From here on not ptraceable or readable through /proc by the command it supervises.
+  ::prctl(PR_SET_DUMPABLE, 0);
 
   sigset_t set, old;
   sigemptyset(&set);
@@ -455,10 +421,7 @@ class LinuxLauncher : public sandbox::Launcher {
     }
     ::close(sv[1]);
     std::string m;
-    int listener = -1, dns = -1;
-    if (!recv_msg(sv[0], m, &listener, &dns) || m[0] != kReady) {
-      if (listener >= 0) ::close(listener);
-      if (dns >= 0) ::close(dns);
+    if (!recv_msg(sv[0], m) || m[0] != kReady) {
       siginfo_t si{};
       ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &si, WEXITED);
       ::close(pidfd);
@@ -472,7 +435,27 @@ class LinuxLauncher : public sandbox::Launcher {
       throw sandbox::SetupError("init", "the sandbox's init died during setup (status " +
                                             std::to_string(si.si_status) + ")");
     }
-    auto layers = decode_layers(std::string_view(m).substr(1));
+    int numbers[2] = {-1, -1};
+    if (m.size() >= 1 + sizeof numbers) std::memcpy(numbers, m.data() + 1, sizeof numbers);
+    int taken[2] = {-1, -1};
+    for (int i = 0; i < 2; ++i) {
+      if (numbers[i] < 0) continue;
+      taken[i] = static_cast<int>(::syscall(SYS_pidfd_getfd, pidfd, numbers[i], 0));
+      if (taken[i] < 0) {
+        int err = errno;
+        for (int fd : taken)
+          if (fd >= 0) ::close(fd);
+        ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
+        siginfo_t si{};
+        ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &si, WEXITED);
+        ::close(pidfd);
+        ::close(sv[0]);
+        throw sandbox::SetupError(
+            "seccomp", std::string("cannot take the listener from init: ") + std::strerror(err));
+      }
+    }
+    const int listener = taken[0], dns = taken[1];
+    auto layers = decode_layers(std::string_view(m).substr(1 + sizeof numbers));
     if (!c.isolate) layers.push_back({"sandbox", false, "danger-full-access: no isolation"});
     return std::make_unique<LinuxRunning>(static_cast<pid_t>(pid), pidfd, sv[0], listener, dns,
                                           std::move(layers), spec.argv[0]);

@@ -152,6 +152,14 @@ void add_holds(scmp_filter_ctx ctx, const sandbox::Holds& holds) {
   }
   if (holds.connects)
     check(seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(connect), 0), "hold rule");
+  if (holds.sends) {
+    // sendto without an address needs no look; with one, or sendmsg/sendmmsg (the address is
+    // in memory), it is held.
+    check(seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sendto), 1, SCMP_A4_64(SCMP_CMP_NE, 0)),
+          "hold rule");
+    check(seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sendmsg), 0), "hold rule");
+    check(seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sendmmsg), 0), "hold rule");
+  }
   if (holds.execs) {
     check(seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(execve), 0), "hold rule");
     check(seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(execveat), 0), "hold rule");
@@ -208,7 +216,7 @@ FilterPtr build_filter(const sandbox::Holds& holds) {
   check(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
                          SCMP_A0_32(SCMP_CMP_GT, static_cast<unsigned>(kMaxFamily))),
         "socket rule");
-  if (holds.writes || holds.reads || holds.connects || holds.execs) {
+  if (holds.writes || holds.reads || holds.connects || holds.execs || holds.sends) {
     add_holds(ctx, holds);
     f->listener = true;
   }

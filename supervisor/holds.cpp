@@ -619,6 +619,10 @@ void HoldLoop::handle(const Notification& n) {
     case __NR_execve:
     case __NR_execveat:
       return handle_exec(n);
+    case __NR_sendto:
+    case __NR_sendmsg:
+    case __NR_sendmmsg:
+      return handle_send(n);
     default:
       return listener_->reply_error(n.id, ENOSYS);
   }
@@ -1175,6 +1179,110 @@ void HoldLoop::handle_exec(const Notification& n) {
   last_exec_ = {n.pid, real, argv, d.verdict == policy::Verdict::Approve};
   if (d.verdict == policy::Verdict::Approve) return listener_->reply_continue(n.id);
   deny_network(n);  // EPERM, or the tree killed with on_deny = "kill"
+}
+
+}  // namespace warden::supervisor
+
+// sendto/sendmsg/sendmmsg without network_access. The socket is fixed (a duplicate is held), so
+// its family and type decide: an inet socket can reach only the sandbox's loopback whatever
+// address is written, and a unix stream socket cannot be redirected by an address; those
+// continue. A unix datagram or seqpacket socket could be aimed at a host daemon (journald's
+// socket sits under a read-only path), so warden sends it itself, with its own copy of the
+// address and the data, after judging the destination as a connect would be.
+namespace warden::supervisor {
+
+void HoldLoop::handle_send(const Notification& n) {
+  const int sockfd = at_fd(n.args[0]);
+  broker::UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, n.pid, 0)));
+  broker::UniqueFd sock(pidfd ? static_cast<int>(::syscall(SYS_pidfd_getfd, pidfd.get(), sockfd, 0))
+                              : -1);
+  if (!listener_->valid(n.id)) return;
+  if (!sock) return listener_->reply_error(n.id, EBADF);
+  int domain = 0, type = 0;
+  socklen_t ol = sizeof domain;
+  if (::getsockopt(sock.get(), SOL_SOCKET, SO_DOMAIN, &domain, &ol) != 0)
+    return listener_->reply_error(n.id, ENOTSOCK);
+  ol = sizeof type;
+  ::getsockopt(sock.get(), SOL_SOCKET, SO_TYPE, &type, &ol);
+  if (domain != AF_UNIX || type == SOCK_STREAM) return listener_->reply_continue(n.id);
+  if (n.nr == __NR_sendmmsg) return listener_->reply_error(n.id, EPERM);  // not brokered (rare)
+
+  // Copy the address and the data once.
+  std::uint64_t name_addr = 0, name_len = 0;
+  std::vector<char> data;
+  int flags = 0;
+  constexpr std::size_t kMax = 256 * 1024;
+  if (n.nr == __NR_sendto) {
+    if (n.args[2] > kMax) return listener_->reply_error(n.id, EMSGSIZE);
+    data.resize(n.args[2]);
+    if (!data.empty() && !read_bytes(n.pid, n.args[1], data.data(), data.size()))
+      return listener_->reply_error(n.id, EFAULT);
+    flags = static_cast<int>(n.args[3]);
+    name_addr = n.args[4];
+    name_len = n.args[5];
+  } else {
+    msghdr mh{};
+    if (!read_bytes(n.pid, n.args[1], &mh, sizeof mh)) return listener_->reply_error(n.id, EFAULT);
+    // Passing descriptors or credentials would need translating between processes: refused.
+    if (mh.msg_controllen != 0) return listener_->reply_error(n.id, EPERM);
+    if (mh.msg_iovlen > 1024) return listener_->reply_error(n.id, EMSGSIZE);
+    std::vector<iovec> iov(mh.msg_iovlen);
+    if (!iov.empty() && !read_bytes(n.pid, reinterpret_cast<std::uint64_t>(mh.msg_iov), iov.data(),
+                                    iov.size() * sizeof(iovec)))
+      return listener_->reply_error(n.id, EFAULT);
+    for (const auto& v : iov) {
+      if (data.size() + v.iov_len > kMax) return listener_->reply_error(n.id, EMSGSIZE);
+      size_t at = data.size();
+      data.resize(at + v.iov_len);
+      if (v.iov_len > 0 && !read_bytes(n.pid, reinterpret_cast<std::uint64_t>(v.iov_base),
+                                       data.data() + at, v.iov_len))
+        return listener_->reply_error(n.id, EFAULT);
+    }
+    flags = static_cast<int>(n.args[2]);
+    name_addr = reinterpret_cast<std::uint64_t>(mh.msg_name);
+    name_len = mh.msg_namelen;
+  }
+  flags &= ~MSG_DONTWAIT;  // warden's own send must not block either way: see below
+  if (name_addr == 0 || name_len == 0) {
+    // Connected: to the peer the socket was connected to (a connect warden judged).
+    ssize_t rc = ::send(sock.get(), data.data(), data.size(), flags | MSG_DONTWAIT);
+    return rc >= 0 ? listener_->reply_value(n.id, rc) : listener_->reply_error(n.id, errno);
+  }
+  sockaddr_storage ss{};
+  if (name_len > sizeof(sockaddr_un)) return listener_->reply_error(n.id, EINVAL);
+  if (!read_bytes(n.pid, name_addr, &ss, name_len)) return listener_->reply_error(n.id, EFAULT);
+  const auto& un = reinterpret_cast<const sockaddr_un&>(ss);
+  size_t path_len = name_len - offsetof(sockaddr_un, sun_path);
+  if (ss.ss_family != AF_UNIX || path_len == 0 || un.sun_path[0] == '\0') {
+    // Abstract names are scoped to the sandbox's network namespace, where the socket lives.
+    ssize_t rc = ::sendto(sock.get(), data.data(), data.size(), flags | MSG_DONTWAIT,
+                          reinterpret_cast<const sockaddr*>(&ss), static_cast<socklen_t>(name_len));
+    return rc >= 0 ? listener_->reply_value(n.id, rc) : listener_->reply_error(n.id, errno);
+  }
+  const std::string proc = "/proc/" + std::to_string(n.pid);
+  broker::UniqueFd root(::open((proc + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  std::string cwd = readlink_str(proc + "/cwd");
+  if (!listener_->valid(n.id)) return;
+  if (!root || cwd.empty()) return listener_->reply_error(n.id, EACCES);
+  Operand op;
+  op.need = Operand::kObject;
+  op.text.assign(un.sun_path, strnlen(un.sun_path, path_len));
+  auto joined = broker::join_lexically(cwd, op.text);
+  if (!joined.ok()) return listener_->reply_error(n.id, -joined.err);
+  op.path = joined.value.path;
+  if (int err = place(root.get(), op, false); err != 0) return listener_->reply_error(n.id, err);
+  if (!op.inside) {
+    if (!decide_network(n, op.real, {}, -1, {})) return deny_network(n);
+    op.path = op.real;
+    if (int err = place(host_root_, op, false); err != 0) return listener_->reply_error(n.id, err);
+  }
+  sockaddr_un via{};
+  via.sun_family = AF_UNIX;
+  std::snprintf(via.sun_path, sizeof via.sun_path, "/proc/self/fd/%d", op.object->fd.get());
+  // Datagram sends complete at once or fail with EAGAIN; never block the loop.
+  ssize_t rc = ::sendto(sock.get(), data.data(), data.size(), flags | MSG_DONTWAIT,
+                        reinterpret_cast<const sockaddr*>(&via), sizeof via);
+  return rc >= 0 ? listener_->reply_value(n.id, rc) : listener_->reply_error(n.id, errno);
 }
 
 }  // namespace warden::supervisor

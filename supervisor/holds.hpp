@@ -62,6 +62,7 @@ class HoldLoop {
   void deny_network(const linux_backend::Notification& n);
   void connect_by_name(const linux_backend::Notification& n, int sockfd, int domain, int type,
                        int protocol, bool nonblocking, const broker::net::Address& standin);
+  void handle_send(const linux_backend::Notification& n);
   void swap_in(const linux_backend::Notification& n, int sockfd, int s);
   void audit_request(const policy::Request& req, const policy::Decision& d,
                      const std::string& decided_by, std::chrono::steady_clock::time_point started);

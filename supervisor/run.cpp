@@ -240,6 +240,7 @@ int run_command(const Invocation& inv) {
   sandbox::Spec spec = build_spec(config, context);
   spec.holds.execs = exec_rules.size() > 0 || !skill_roots.empty();
   spec.holds.dns = !spec.network && spec.mode != sandbox::Mode::FullAccess;
+  spec.holds.sends = !spec.network;
 
   std::unique_ptr<AuditLog> audit;
   if (inv.audit) {

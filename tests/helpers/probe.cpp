@@ -196,6 +196,21 @@ long abstract_connect(const char* name) {
                    static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + n));
 }
 
+long unix_dgram(const char* path, bool use_sendmsg) {
+  int s = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::strncpy(a.sun_path, path, sizeof a.sun_path - 1);
+  if (!use_sendmsg) return ::sendto(s, "dgram", 5, 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  iovec iov{const_cast<char*>("dgram"), 5};
+  msghdr mh{};
+  mh.msg_name = &a;
+  mh.msg_namelen = sizeof a;
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  return ::sendmsg(s, &mh, 0);
+}
+
 long unix_connect(const char* path) {
   int s = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_un a{};
@@ -356,6 +371,8 @@ int main(int argc, char** argv) {
   if (a == "peer") return peer(arg, argc > 3 ? std::atoi(argv[3]) : 0, argc > 4);
   if (a == "abstract") return report(abstract_connect(arg));
   if (a == "unix") return report(unix_connect(arg));
+  if (a == "dgram") return report(unix_dgram(arg, false));
+  if (a == "dgram-msg") return report(unix_dgram(arg, true));
   if (a == "orphans") return orphans();
   if (a == "status") return status_field(arg);
   if (a == "fds") return list_fds();

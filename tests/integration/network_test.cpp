@@ -157,6 +157,31 @@ TEST_F(Network, AllowedNameIsResolvedOnTheHostAndConnected) {
   EXPECT_EQ(server.accepted(), 1);
 }
 
+TEST_F(Network, DatagramsToHostUnixSocketsAreRequests) {
+  TempDir dir("/var/tmp");
+  std::string path = dir / "log.sock";
+  int d = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path.c_str());
+  ASSERT_EQ(::bind(d, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  EXPECT_EQ(run(probe_cmd({"dgram", path}), {"-a", "never"}).out, "errno=EPERM\n");
+  EXPECT_EQ(run(probe_cmd({"dgram-msg", path}), {"-a", "never"}).out, "errno=EPERM\n");
+  char buf[16];
+  EXPECT_LT(::recv(d, buf, sizeof buf, 0), 0) << "the host socket received a datagram";
+  ::close(d);
+  // Inside the workspace the same datagrams go through.
+  auto r = run({"python3", "-c",
+                "import socket,subprocess\ns=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
+                "s.bind('in.sock')\n"
+                "print(subprocess.run(['" +
+                    std::string(probe()) +
+                    "','dgram','in.sock'],capture_output=True,text=True).stdout.strip())\n"
+                    "print(s.recv(16).decode())"},
+               {"-a", "never"});
+  EXPECT_EQ(r.out, "ok\ndgram\n") << r.err;
+}
+
 TEST_F(Network, SocketsInsideTheSandboxWork) {
   auto r =
       run({"/bin/sh", "-c",

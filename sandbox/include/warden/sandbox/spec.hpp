@@ -22,6 +22,8 @@ struct Holds {
   // execve/execveat: checked against exec rules and skill roots, then let through (an exec
   // cannot be performed on the program's behalf). Only when there are rules or skill roots.
   bool execs = false;
+  // sendto/sendmsg/sendmmsg: a unix datagram could be addressed to a host daemon.
+  bool sends = false;
   // A resolver inside the sandbox's network (127.0.0.1:53, named by /etc/resolv.conf there)
   // that hands out stand-in addresses, so a connect names the host it is for. Only without
   // network_access.
