@@ -682,6 +682,17 @@ void HoldLoop::handle(const Notification& n) {
     for (int i = 0; i < c.count; ++i) {
       // A rename's or link's destination, like every creation, may not name a protected path.
       bool creates = c.count == 1 || i == 1;
+      bool read_only =
+          c.is_open && (c.flags & O_ACCMODE) == O_RDONLY && (c.flags & (O_CREAT | O_TRUNC)) == 0;
+      // hold_reads: a read under a deny_read path cannot even be resolved in the sandbox's view
+      // (the mask hides it); it goes straight to the approval road, judged by its text.
+      if (read_only && under_any(ops[i].path, s_.spec->deny_read)) {
+        ops[i].real = ops[i].path;
+        ops[i].inside = false;
+        if (leaving == nullptr) leaving = &ops[i];
+        all_inside = false;
+        continue;
+      }
       int err = place(t.root.get(), ops[i], creates);
       if (err != 0) return listener_->reply_error(n.id, err);
       bool moves = (c.count == 2 && i == 0 && c.n.nr != __NR_link && c.n.nr != __NR_linkat) ||
@@ -689,8 +700,6 @@ void HoldLoop::handle(const Notification& n) {
       if (moves && ops[i].protected_by.empty() &&
           protected_prefix(ops[i].real, protected_roots_, s_.spec->protected_names))
         ops[i].protected_by = "a directory holding protected names";
-      bool read_only =
-          c.is_open && (c.flags & O_ACCMODE) == O_RDONLY && (c.flags & (O_CREAT | O_TRUNC)) == 0;
       if (read_only) ops[i].inside = !under_any(ops[i].real, s_.spec->deny_read);
       if (!ops[i].inside || !ops[i].protected_by.empty()) {
         all_inside = false;

@@ -165,6 +165,34 @@ TEST_F(Holds, ProtectedFilesCannotBeLinkedOrMovedAway) {
   EXPECT_EQ(read_text(ws_ / ".git/config"), before);
 }
 
+TEST_F(Holds, HoldReadsMakesASecretReadApprovable) {
+  TempDir secrets("/var/tmp");
+  std::string dir = secrets / "APPROVE";
+  ::mkdir(dir.c_str(), 0755);
+  write_text(dir + "/token", "SECRET");
+  write_text(secrets / "other", "HIDDEN");
+  std::vector<std::string> opts{"-c", "warden.deny_read=[\"" + secrets.path() + "\"]", "-c",
+                                "warden.hold_reads=true"};
+  // Without hold_reads the mask just refuses.
+  EXPECT_EQ(
+      run({"/bin/cat", dir + "/token"}, {"-c", "warden.deny_read=[\"" + secrets.path() + "\"]"})
+          .out,
+      "");
+  auto approve = approving();
+  opts.insert(opts.end(), approve.begin(), approve.end());
+  auto r = run(
+      {"/bin/sh", "-c", "cat " + dir + "/token; echo; cat " + (secrets / "other") + "; echo rc=$?"},
+      opts);
+  EXPECT_EQ(r.out, "SECRET\nrc=1\n") << r.err;  // approved; the other one denied
+  auto requests = audit_events(audit_, "request");
+  ASSERT_GE(requests.size(), 2u);
+  EXPECT_EQ(requests[0].find("kind")->as_string(), "file_read");
+  EXPECT_EQ(requests[0].find("decision")->as_string(), "approve");
+  // Ordinary reads are not held as requests.
+  for (const auto& q : requests)
+    EXPECT_NE(q.find("path")->as_string().find(secrets.path()), std::string::npos);
+}
+
 TEST_F(Holds, OnDenyKillKillsTheTree) {
   TempDir outside("/var/tmp");
   auto r = run({"/bin/sh", "-c", "echo x > " + (outside / "k") + "; echo survived"},
