@@ -162,6 +162,12 @@ const char* syscall_name(int nr) {
       return "openat2";
     case __NR_creat:
       return "creat";
+    case __NR_connect:
+      return "connect";
+    case __NR_sendto:
+      return "sendto";
+    case __NR_sendmsg:
+      return "sendmsg";
     case __NR_mkdir:
       return "mkdir";
     case __NR_mkdirat:
@@ -345,58 +351,60 @@ void HoldLoop::audit_request(const policy::Request& req, const policy::Decision&
 
 // The approval road for one operand that leaves the sandbox: the granular gate, then the
 // reviewer. Audited either way.
-bool HoldLoop::decide(const Target& t, const Call& c, const Operand& op) {
-  const Notification& n = c.n;
-  const char* syscall = syscall_name(n.nr);
+// The approval road every held call takes: a refusal decided before asking (by whom), else the
+// granular gate, else the reviewer. Fills the request's common fields and audits the decision.
+bool HoldLoop::ask(policy::Request req, pid_t pid, const Refusal& refusal) {
   auto started = std::chrono::steady_clock::now();
-  policy::Request req;
   req.id = std::to_string(next_id_++);
-  req.category = policy::Category::SandboxApproval;
-  req.kind = policy::Kind::FileWrite;
-  if (c.is_open && (c.flags & O_ACCMODE) == O_RDONLY && (c.flags & (O_CREAT | O_TRUNC)) == 0)
-    req.kind = policy::Kind::FileRead;
-  req.syscall = syscall;
-  req.pid = n.pid;
-  req.path = op.real;
-  req.command = read_cmdline(t.pid);
-  req.cwd = t.cwd;
+  req.pid = pid;
+  req.command = read_cmdline(pid);
+  if (!req.cwd) req.cwd = readlink_str("/proc/" + std::to_string(pid) + "/cwd");
   req.workspace = s_.spec->workspace;
   if (!s_.intent.empty()) req.intent = s_.intent;
-
-  policy::Decision d;
-  std::string decided_by;
-  // Warden's own mounts are never widened: /proc/self there would be warden, /dev the host's.
-  if (broker::is_under(op.real, "/proc") || broker::is_under(op.real, "/sys") ||
-      (broker::is_under(op.real, "/dev") && !broker::is_under(op.real, "/dev/shm"))) {
-    d.verdict = policy::Verdict::Deny;
-    d.reason = op.real + " belongs to the sandbox's own /proc, /sys or /dev";
-    decided_by = "granular";
+  policy::Decision d;  // deny unless someone approves
+  std::string decided_by = "granular";
+  if (!refusal.reason.empty()) {
+    d.reason = refusal.reason;
+    d.rule = refusal.rule;
+    decided_by = refusal.by;
+  } else if (auto gate = policy::gate(*s_.config, req.category); !gate.ask) {
+    d.reason = refusal.gate_prefix + gate.reason;
+  } else if (s_.reviewer == nullptr) {
+    d.reason = "no reviewer is available";
+    decided_by = "user";
   } else {
-    auto gate = policy::gate(*s_.config, req.category);
-    if (!gate.ask) {
-      d.verdict = policy::Verdict::Deny;
-      d.reason = gate.reason;
-      decided_by = "granular";
-    } else if (s_.reviewer == nullptr) {
-      d.verdict = policy::Verdict::Deny;
-      d.reason = "no reviewer is available";
-      decided_by = "user";
-    } else {
-      try {
-        d = s_.reviewer->review(req);
-      } catch (const std::exception& e) {
-        d = {policy::Verdict::Deny, std::nullopt, std::string("reviewer failed: ") + e.what(), ""};
-      }
-      decided_by = s_.config->reviewer_command.value.empty()
-                       ? policy::to_string(s_.config->approvals_reviewer.value)
-                       : "auto_review";
-      // Nobody to escalate to yet: an escalation is a denial.
-      if (d.verdict == policy::Verdict::Escalate) d.verdict = policy::Verdict::Deny;
+    try {
+      d = s_.reviewer->review(req);
+    } catch (const std::exception& e) {
+      d = {policy::Verdict::Deny, std::nullopt, std::string("reviewer failed: ") + e.what(), ""};
     }
+    decided_by = s_.config->reviewer_command.value.empty()
+                     ? policy::to_string(s_.config->approvals_reviewer.value)
+                     : "auto_review";
+    // Nobody to escalate to yet: an escalation is a denial.
+    if (d.verdict == policy::Verdict::Escalate) d.verdict = policy::Verdict::Deny;
   }
-  if (!op.protected_by.empty() && d.reason.empty()) d.reason = "protected: " + op.protected_by;
+  if (d.reason.empty()) d.reason = refusal.note;
   audit_request(req, d, decided_by, started);
   return d.verdict == policy::Verdict::Approve;
+}
+
+bool HoldLoop::decide(const Target& t, const Call& c, const Operand& op) {
+  policy::Request req;
+  req.category = policy::Category::SandboxApproval;
+  req.kind = c.is_open && (c.flags & O_ACCMODE) == O_RDONLY && (c.flags & (O_CREAT | O_TRUNC)) == 0
+                 ? policy::Kind::FileRead
+                 : policy::Kind::FileWrite;
+  req.syscall = syscall_name(c.n.nr);
+  req.path = op.real;
+  req.cwd = t.cwd;
+  Refusal refusal;
+  // Warden's own mounts are never widened: /proc/self there would be warden, /dev the host's.
+  if (broker::is_under(op.real, "/proc") || broker::is_under(op.real, "/sys") ||
+      (broker::is_under(op.real, "/dev") && !broker::is_under(op.real, "/dev/shm")))
+    refusal.reason = op.real + " belongs to the sandbox's own /proc, /sys or /dev";
+  if (!op.protected_by.empty()) refusal.note = "protected: " + op.protected_by;
+  return ask(std::move(req), t.pid, refusal);
 }
 
 }  // namespace warden::supervisor
@@ -880,39 +888,16 @@ int host_connect(int domain, int type, int protocol, const sockaddr_storage& ss,
 
 bool HoldLoop::decide_network(const Notification& n, const std::string& path,
                               const std::string& host, int port, std::string forced_denial) {
-  auto started = std::chrono::steady_clock::now();
   policy::Request req;
-  req.id = std::to_string(next_id_++);
   req.category = policy::Category::SandboxApproval;
   req.kind = policy::Kind::Network;
-  req.syscall = "connect";
-  req.pid = n.pid;
+  req.syscall = syscall_name(n.nr);
   if (!path.empty()) req.path = path;
   if (!host.empty()) req.host = host;
   if (port >= 0) req.port = port;
-  req.command = read_cmdline(n.pid);
-  req.cwd = readlink_str("/proc/" + std::to_string(n.pid) + "/cwd");
-  req.workspace = s_.spec->workspace;
-  if (!s_.intent.empty()) req.intent = s_.intent;
-  policy::Decision d;
-  std::string decided_by = "granular";
-  if (!forced_denial.empty()) {
-    d.reason = std::move(forced_denial);
-  } else if (auto gate = policy::gate(*s_.config, req.category); !gate.ask) {
-    d.reason = gate.reason;
-  } else {
-    try {
-      d = s_.reviewer->review(req);
-    } catch (const std::exception& e) {
-      d = {policy::Verdict::Deny, std::nullopt, std::string("reviewer failed: ") + e.what(), ""};
-    }
-    decided_by = s_.config->reviewer_command.value.empty()
-                     ? policy::to_string(s_.config->approvals_reviewer.value)
-                     : "auto_review";
-    if (d.verdict == policy::Verdict::Escalate) d.verdict = policy::Verdict::Deny;
-  }
-  audit_request(req, d, decided_by, started);
-  return d.verdict == policy::Verdict::Approve;
+  Refusal refusal;
+  refusal.reason = std::move(forced_denial);
+  return ask(std::move(req), n.pid, refusal);
 }
 
 void HoldLoop::handle_connect(const Notification& n) {
@@ -1155,38 +1140,21 @@ void HoldLoop::handle_exec(const Notification& n) {
     if (last_exec_.approved) return listener_->reply_continue(n.id);
     return deny_network(n);
   }
-  auto started = std::chrono::steady_clock::now();
-  req.id = std::to_string(next_id_++);
   req.syscall = at ? "execveat" : "execve";
-  req.pid = n.pid;
   req.path = real;
   req.argv = argv;
-  req.command = read_cmdline(n.pid);
   req.cwd = cwd;
-  req.workspace = s_.spec->workspace;
-  if (!s_.intent.empty()) req.intent = s_.intent;
-  policy::Decision d;
-  std::string decided_by = "exec_rule";
+  Refusal refusal;
   if (!forced.empty()) {
-    d.reason = forced;
-    if (m) d.rule = m->rule->source;
-  } else if (auto gate = policy::gate(*s_.config, req.category); !gate.ask) {
-    d.reason = m ? policy::describe_match(*m, argv) + "; " + gate.reason : gate.reason;
-    decided_by = "granular";
-  } else {
-    try {
-      d = s_.reviewer->review(req);
-    } catch (const std::exception& e) {
-      d = {policy::Verdict::Deny, std::nullopt, std::string("reviewer failed: ") + e.what(), ""};
-    }
-    decided_by = s_.config->reviewer_command.value.empty()
-                     ? policy::to_string(s_.config->approvals_reviewer.value)
-                     : "auto_review";
-    if (d.verdict == policy::Verdict::Escalate) d.verdict = policy::Verdict::Deny;
+    refusal.reason = forced;
+    refusal.by = "exec_rule";
+    if (m) refusal.rule = m->rule->source;
+  } else if (m) {
+    refusal.gate_prefix = policy::describe_match(*m, argv) + "; ";
   }
-  audit_request(req, d, decided_by, started);
-  last_exec_ = {n.pid, real, argv, d.verdict == policy::Verdict::Approve};
-  if (d.verdict == policy::Verdict::Approve) return listener_->reply_continue(n.id);
+  const bool approved = ask(std::move(req), n.pid, refusal);
+  last_exec_ = {n.pid, real, argv, approved};
+  if (approved) return listener_->reply_continue(n.id);
   deny_network(n);  // EPERM, or the tree killed with on_deny = "kill"
 }
 

@@ -53,6 +53,15 @@ class HoldLoop {
   struct Call;
   void run();
   int place(int root_fd, Operand& op, bool creates);
+  // A refusal known before asking anyone, or what to say when nobody gives a reason.
+  struct Refusal {
+    std::string reason;  // non-empty: refused without asking
+    std::string by = "granular";
+    std::string rule;
+    std::string gate_prefix;  // prepended to the granular gate's reason
+    std::string note;         // the reason when the decision came without one
+  };
+  bool ask(policy::Request req, pid_t pid, const Refusal& refusal);
   bool decide(const Target& t, const Call& c, const Operand& op);
   // Performs the call on the resolved operands; returns the syscall's result (>= 0) or -errno.
   // An open's result is a new fd in warden, installed in the target by the caller.
