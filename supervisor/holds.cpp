@@ -674,7 +674,20 @@ void HoldLoop::handle(const Notification& n) {
   if (c.is_open) {
     int own = own_fd_path(ops[0].path);
     if (own >= 0) {
-      int fd = ::open((proc + "/fd/" + std::to_string(own)).c_str(),
+      // Probed first: warden is not under Landlock, so a write-intent reopen of a regular
+      // file (stdin redirected from the user's own file, say) must lead inside the writable
+      // roots, as the floor would demand of the program.
+      const std::string link = proc + "/fd/" + std::to_string(own);
+      broker::UniqueFd probe(::open(link.c_str(), O_PATH | O_CLOEXEC));
+      if (!probe) return listener_->reply_error(n.id, errno);
+      struct stat st {};
+      const bool writes = (c.flags & O_ACCMODE) != O_RDONLY || (c.flags & O_TRUNC) != 0;
+      if (::fstat(probe.get(), &st) != 0) return listener_->reply_error(n.id, errno);
+      if (writes && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) &&
+          !under_any(readlink_str("/proc/self/fd/" + std::to_string(probe.get())), writable_))
+        return listener_->reply_error(n.id, EACCES);
+      if (S_ISFIFO(st.st_mode) && (c.flags & O_NONBLOCK) == 0 && !listener_->valid(n.id)) return;
+      int fd = ::open(("/proc/self/fd/" + std::to_string(probe.get())).c_str(),
                       (c.flags & ~(O_CREAT | O_EXCL)) | O_NOCTTY | O_CLOEXEC);
       if (!listener_->valid(n.id)) {
         if (fd >= 0) ::close(fd);

@@ -81,7 +81,8 @@ Process::Process(const std::vector<std::string>& argv, const RunOptions& options
   pid_ = ::fork();
   if (pid_ == 0) {
     ::setpgid(0, 0);  // its own group: the test can signal the whole tree
-    int devnull = ::open("/dev/null", O_RDONLY);
+    int devnull =
+        ::open(options.stdin_path.empty() ? "/dev/null" : options.stdin_path.c_str(), O_RDONLY);
     ::dup2(devnull, 0);
     ::dup2(out[1], 1);
     ::dup2(err[1], 2);

@@ -25,6 +25,7 @@ struct RunOptions {
   int timeout_s = 60;
   // Start under a seccomp filter that already has a listener (as under syd or another warden).
   bool foreign_listener = false;
+  std::string stdin_path;  // stdin from this file (read-only) instead of /dev/null
 };
 
 class Process {

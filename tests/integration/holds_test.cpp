@@ -193,6 +193,21 @@ TEST_F(Holds, HoldReadsMakesASecretReadApprovable) {
     EXPECT_NE(q.find("path")->as_string().find(secrets.path()), std::string::npos);
 }
 
+TEST_F(Holds, ReopeningOwnDescriptorsCannotWriteOutside) {
+  TempDir outside("/var/tmp");
+  write_text(outside / "notes", "keep me\n");
+  // stdin is the user's own file, opened outside the sandbox (on a writable host mount): warden
+  // reopens /dev/stdin for the program, and must not truncate it.
+  RunOptions o = env_.options();
+  o.stdin_path = outside / "notes";
+  auto r = test::run(
+      env_.argv(ws_.path(), {"-a", "never"},
+                {"/bin/sh", "-c", "true > /dev/stdin; echo rc=$?; echo via-stdout > /dev/stdout"}),
+      o);
+  EXPECT_EQ(r.out, "rc=2\nvia-stdout\n") << r.err;
+  EXPECT_EQ(read_text(outside / "notes"), "keep me\n");
+}
+
 TEST_F(Holds, OnDenyKillKillsTheTree) {
   TempDir outside("/var/tmp");
   auto r = run({"/bin/sh", "-c", "echo x > " + (outside / "k") + "; echo survived"},
