@@ -26,7 +26,7 @@ struct ValueOption {
 constexpr ValueOption kValueOptions[] = {
     {"config", 0},    {"requirements", 0},   {"profile", 'p'}, {"workspace", 'C'},
     {"sandbox", 's'}, {"approval", 'a'},     {"reviewer", 0},  {"audit", 0},
-    {"on-deny", 0},   {"review-timeout", 0}, {"", 'c'}};
+    {"on-deny", 0},   {"review-timeout", 0}, {"action", 0},    {"", 'c'}};
 
 const ValueOption* find_value_option(std::string_view name, char letter) {
   for (const auto& o : kValueOptions) {
@@ -54,6 +54,9 @@ void apply(Invocation& inv, const ValueOption& o, const std::string& value) {
     inv.workspace = value;
   } else if (n == "audit") {
     inv.audit = value;
+  } else if (n == "action") {
+    if (inv.verb != Verb::Review) throw UsageError("--action belongs to 'warden review'");
+    inv.action = value;
   } else if (n == "sandbox") {
     flag("sandbox_mode");
   } else if (n == "approval") {
@@ -72,6 +75,8 @@ void apply(Invocation& inv, const ValueOption& o, const std::string& value) {
 std::string usage() {
   return R"(usage: warden run    [OPTIONS] [--] COMMAND [ARG...]   run COMMAND in the sandbox
        warden config [OPTIONS]                        validate; print the effective configuration
+       warden review [OPTIONS] [--action FILE]        one request (JSON, stdin by default) through
+                                                      policy and reviewer; decision JSON on stdout
 
 options:
   --config FILE          configuration (default: $WARDEN_HOME/config.toml, WARDEN_HOME=~/.warden)
@@ -110,7 +115,7 @@ Invocation parse_command_line(const std::vector<std::string>& args) {
       known = true;
     }
   }
-  if (!known) throw UsageError("unknown command '" + first + "' (expected run or config)");
+  if (!known) throw UsageError("unknown command '" + first + "' (expected run, config or review)");
 
   size_t i = 1;
   for (; i < args.size(); ++i) {
@@ -163,8 +168,8 @@ Invocation parse_command_line(const std::vector<std::string>& args) {
   inv.command.assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
   if (inv.verb == Verb::Run && inv.command.empty())
     throw UsageError("run: missing COMMAND (usage: warden run [OPTIONS] [--] COMMAND [ARG...])");
-  if (inv.verb == Verb::Config && !inv.command.empty())
-    throw UsageError("config: unexpected argument '" + inv.command[0] + "'");
+  if ((inv.verb == Verb::Config || inv.verb == Verb::Review) && !inv.command.empty())
+    throw UsageError(inv.verb_name + ": unexpected argument '" + inv.command[0] + "'");
   return inv;
 }
 

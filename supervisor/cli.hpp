@@ -36,6 +36,7 @@ struct Invocation {
   policy::LoadOptions load;              // --config, --requirements, -p, -c and the dedicated flags
   std::optional<std::string> workspace;  // -C
   std::optional<std::string> audit;      // --audit FILE, "-" for stderr
+  std::optional<std::string> action;     // review: --action FILE (default: stdin)
   int verbosity = 0;                     // -v: 1, -q: -1
   std::vector<std::string> command;      // run: COMMAND [ARG...]
 };

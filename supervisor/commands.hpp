@@ -25,5 +25,6 @@ void resolve_homes(policy::LoadOptions& load);
 
 int run_command(const Invocation& inv);
 int config_command(const Invocation& inv);
+int review_command(const Invocation& inv);
 
 }  // namespace warden::supervisor

@@ -322,71 +322,15 @@ int HoldLoop::place(int root_fd, Operand& op, bool creates) {
   return 0;
 }
 
-void HoldLoop::audit_request(const policy::Request& req, const policy::Decision& d,
-                             const std::string& decided_by,
-                             std::chrono::steady_clock::time_point started) {
-  if (s_.audit == nullptr) return;
-  {
-    // The request's own fields, then how it was decided, in one object on one line.
-    // The decision's reason takes the contract's "reason" key; a request's own reason (kind
-    // permissions) is kept as request_reason.
-    policy::Request shown = req;
-    shown.reason.reset();
-    std::string fields = policy::to_json(shown);
-    if (auto pos = fields.find(",\"reason\":null"); pos != std::string::npos)
-      fields.replace(pos, 14, req.reason ? ",\"request_reason\":" + json::quote(*req.reason) : "");
-    std::string line = "{\"event\":\"request\",\"time\":" + json::quote(utc_now()) + "," +
-                       fields.substr(1, fields.size() - 2);
-    line += ",\"decision\":" + json::quote(policy::to_string(d.verdict));
-    line += ",\"decided_by\":" + json::quote(decided_by);
-    line += ",\"risk\":" + (d.risk ? json::quote(policy::to_string(*d.risk)) : std::string("null"));
-    line += ",\"reason\":" + json::quote(d.reason);
-    line +=
-        ",\"elapsed_ms\":" + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                std::chrono::steady_clock::now() - started)
-                                                .count());
-    s_.audit->write(line + "}");
-  }
-}
-
-// The approval road for one operand that leaves the sandbox: the granular gate, then the
-// reviewer. Audited either way.
-// The approval road every held call takes: a refusal decided before asking (by whom), else the
-// granular gate, else the reviewer. Fills the request's common fields and audits the decision.
+// Fills the fields every request from a held call shares, then takes the road.
 bool HoldLoop::ask(policy::Request req, pid_t pid, const Refusal& refusal) {
-  auto started = std::chrono::steady_clock::now();
   req.id = std::to_string(next_id_++);
   req.pid = pid;
   req.command = read_cmdline(pid);
   if (!req.cwd) req.cwd = readlink_str("/proc/" + std::to_string(pid) + "/cwd");
   req.workspace = s_.spec->workspace;
   if (!s_.intent.empty()) req.intent = s_.intent;
-  policy::Decision d;  // deny unless someone approves
-  std::string decided_by = "granular";
-  if (!refusal.reason.empty()) {
-    d.reason = refusal.reason;
-    d.rule = refusal.rule;
-    decided_by = refusal.by;
-  } else if (auto gate = policy::gate(*s_.config, req.category); !gate.ask) {
-    d.reason = refusal.gate_prefix + gate.reason;
-  } else if (s_.reviewer == nullptr) {
-    d.reason = "no reviewer is available";
-    decided_by = "user";
-  } else {
-    try {
-      d = s_.reviewer->review(req);
-    } catch (const std::exception& e) {
-      d = {policy::Verdict::Deny, std::nullopt, std::string("reviewer failed: ") + e.what(), ""};
-    }
-    decided_by = s_.config->reviewer_command.value.empty()
-                     ? policy::to_string(s_.config->approvals_reviewer.value)
-                     : "auto_review";
-    // Nobody to escalate to yet: an escalation is a denial.
-    if (d.verdict == policy::Verdict::Escalate) d.verdict = policy::Verdict::Deny;
-  }
-  if (d.reason.empty()) d.reason = refusal.note;
-  audit_request(req, d, decided_by, started);
-  return d.verdict == policy::Verdict::Approve;
+  return s_.road->decide(req, refusal).approved();
 }
 
 bool HoldLoop::decide(const Target& t, const Call& c, const Operand& op) {

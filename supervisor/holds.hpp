@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "audit.hpp"
+#include "road.hpp"
 #include "warden/broker/net.hpp"
 #include "warden/linux/notify.hpp"
 #include "warden/policy/config.hpp"
@@ -26,8 +26,7 @@ namespace warden::supervisor {
 struct HoldSettings {
   const policy::Config* config = nullptr;
   const sandbox::Spec* spec = nullptr;
-  reviewer::Reviewer* reviewer = nullptr;         // asked when the granular gate says so
-  AuditLog* audit = nullptr;                      // may be null
+  ApprovalRoad* road = nullptr;                   // every request's way to a decision
   std::string intent;                             // WARDEN_INTENT
   std::function<void()> kill_tree;                // on_deny = "kill"
   const policy::ExecRules* exec_rules = nullptr;  // may be null: no rules
@@ -53,14 +52,6 @@ class HoldLoop {
   struct Call;
   void run();
   int place(int root_fd, Operand& op, bool creates);
-  // A refusal known before asking anyone, or what to say when nobody gives a reason.
-  struct Refusal {
-    std::string reason;  // non-empty: refused without asking
-    std::string by = "granular";
-    std::string rule;
-    std::string gate_prefix;  // prepended to the granular gate's reason
-    std::string note;         // the reason when the decision came without one
-  };
   bool ask(policy::Request req, pid_t pid, const Refusal& refusal);
   bool decide(const Target& t, const Call& c, const Operand& op);
   // Performs the call on the resolved operands; returns the syscall's result (>= 0) or -errno.
@@ -73,8 +64,6 @@ class HoldLoop {
                        int protocol, bool nonblocking, const broker::net::Address& standin);
   void handle_send(const linux_backend::Notification& n);
   void swap_in(const linux_backend::Notification& n, int sockfd, int s);
-  void audit_request(const policy::Request& req, const policy::Decision& d,
-                     const std::string& decided_by, std::chrono::steady_clock::time_point started);
   bool decide_network(const linux_backend::Notification& n, const std::string& path,
                       const std::string& host, int port, std::string forced_denial);
   static void reply(const linux_backend::Listener& l, const Call& c, long result);

@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
       return run_command(inv);
     case Verb::Config:
       return config_command(inv);
+    case Verb::Review:
+      return review_command(inv);
     default:
       std::fprintf(stderr, "warden: '%s' is not available in this version yet\n",
                    inv.verb_name.c_str());

@@ -112,23 +112,6 @@ std::string exit_event(int status, int signal, std::int64_t elapsed_ms, const st
   return w.take();
 }
 
-// Who answers requests the granular gate lets through. The user prompt and auto_review arrive
-// in a later version; until then an external reviewer_command is the only one that can approve,
-// and everything else is denied (fail closed).
-std::unique_ptr<reviewer::Reviewer> make_reviewer(const policy::Config& config) {
-  if (!config.reviewer_command.value.empty()) {
-    std::string text = config.auto_review_policy.value;
-    if (!config.auto_review_extra_policy.value.empty())
-      text += "\n" + config.auto_review_extra_policy.value;
-    return std::make_unique<reviewer::ExternalCommand>(config.reviewer_command.value, text,
-                                                       config.review_timeout_s.value);
-  }
-  return std::make_unique<reviewer::DenyAll>(
-      config.approvals_reviewer.value == policy::ReviewerKind::User
-          ? "no reviewer answered: the interactive prompt is not available in this version"
-          : "no reviewer answered: auto_review is not available in this version");
-}
-
 }  // namespace
 
 void resolve_homes(policy::LoadOptions& load) {
@@ -292,14 +275,14 @@ int run_command(const Invocation& inv) {
 
   // Held calls are served before the command starts: its first write may already be one.
   std::unique_ptr<reviewer::Reviewer> reviewer = make_reviewer(config);
+  ApprovalRoad road(config, reviewer.get(), audit.get());
   std::unique_ptr<DnsStub> dns;
   std::unique_ptr<HoldLoop> holds;
   if (running->notify_fd() >= 0) {
     HoldSettings hs;
     hs.config = &config;
     hs.spec = &spec;
-    hs.reviewer = reviewer.get();
-    hs.audit = audit.get();
+    hs.road = &road;
     if (const char* intent = std::getenv("WARDEN_INTENT")) hs.intent = intent;
     sandbox::Running* r = running.get();
     hs.kill_tree = [r] { r->kill_tree(); };

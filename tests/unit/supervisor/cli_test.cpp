@@ -61,7 +61,7 @@ TEST(Cli, BadInputIsAPreciseUsageError) {
     return std::string("no error");
   };
   EXPECT_EQ(message({}), "missing command (try 'warden run -- COMMAND')");
-  EXPECT_EQ(message({"launch"}), "unknown command 'launch' (expected run or config)");
+  EXPECT_EQ(message({"launch"}), "unknown command 'launch' (expected run, config or review)");
   EXPECT_EQ(message({"run"}),
             "run: missing COMMAND (usage: warden run [OPTIONS] [--] COMMAND [ARG...])");
   EXPECT_EQ(message({"run", "--frobnicate", "x"}),
@@ -70,6 +70,8 @@ TEST(Cli, BadInputIsAPreciseUsageError) {
   EXPECT_EQ(message({"run", "-p"}), "option '-p' needs a value");
   EXPECT_EQ(message({"run", "-c", "novalue", "true"}), "-c novalue: expected KEY=VALUE");
   EXPECT_EQ(message({"config", "extra"}), "config: unexpected argument 'extra'");
+  EXPECT_EQ(message({"run", "--action", "f", "true"}), "--action belongs to 'warden review'");
+  EXPECT_EQ(parse({"review", "--action", "req.json"}).action, "req.json");
 }
 
 policy::Config config(policy::SandboxMode mode) {
