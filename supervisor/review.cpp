@@ -18,18 +18,10 @@ namespace warden::supervisor {
 int review_command(const Invocation& inv) {
   constexpr int kUsageError = 125;
   constexpr std::size_t kMax = 1 << 20;
-  policy::Config config;
-  policy::ExecRules rules;
-  try {
-    policy::LoadOptions load = inv.load;
-    resolve_homes(load);
-    config = policy::load_config(load);
-    rules = policy::load_exec_rules(config.exec_rules.value);
-    rules.add_required(config.required_prefix_rules);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "warden: %s\n", e.what());
-    return kUsageError;
-  }
+  auto prepared = prepare(inv);
+  if (!prepared) return kUsageError;
+  const policy::Config& config = prepared->config;
+  const policy::ExecRules& rules = prepared->exec_rules;
   std::string text;
   const std::string source = inv.action.value_or("stdin");
   if (inv.action) {
@@ -65,17 +57,8 @@ int review_command(const Invocation& inv) {
       }
     }
   }
-  std::unique_ptr<AuditLog> audit;
-  if (inv.audit) {
-    try {
-      audit = AuditLog::open(*inv.audit);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "warden: %s\n", e.what());
-      return kUsageError;
-    }
-  }
   auto reviewer = make_reviewer(config);
-  ApprovalRoad road(config, reviewer.get(), audit.get());
+  ApprovalRoad road(config, reviewer.get(), prepared->audit.get());
   Outcome out = road.decide(req, refusal);
   std::string answer = policy::to_json(out.decision) + "\n";
   std::fwrite(answer.data(), 1, answer.size(), stdout);

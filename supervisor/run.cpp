@@ -45,12 +45,6 @@ void print_warnings(const policy::Config& config, int verbosity) {
   for (const auto& w : config.warnings) std::fprintf(stderr, "warden: warning: %s\n", w.c_str());
 }
 
-policy::Config load(const Invocation& inv) {
-  policy::LoadOptions load = inv.load;
-  resolve_homes(load);
-  return policy::load_config(load);
-}
-
 void write_strings(json::Writer& w, const char* key, const std::vector<std::string>& v) {
   w.key(key).begin_array();
   for (const auto& s : v) w.string(s);
@@ -163,40 +157,39 @@ sandbox::Spec build_spec(const policy::Config& config, const RunContext& context
   return spec;
 }
 
-int config_command(const Invocation& inv) {
-  policy::Config config;
+std::optional<Prepared> prepare(const Invocation& inv) {
+  Prepared p;
   try {
-    config = load(inv);
-  } catch (const policy::ConfigError& e) {
+    policy::LoadOptions load = inv.load;
+    resolve_homes(load);
+    p.config = policy::load_config(load);
+    // Exec rules are configuration: a broken .rules file is an error naming file:line:col.
+    p.exec_rules = policy::load_exec_rules(p.config.exec_rules.value);
+    p.exec_rules.add_required(p.config.required_prefix_rules);
+    if (inv.audit) p.audit = AuditLog::open(*inv.audit);
+  } catch (const std::exception& e) {
     std::fprintf(stderr, "warden: %s\n", e.what());
-    return kUsageError;
+    return std::nullopt;
   }
-  print_warnings(config, inv.verbosity);
-  std::string text = policy::to_toml(config);
+  print_warnings(p.config, inv.verbosity);
+  return p;
+}
+
+int config_command(const Invocation& inv) {
+  auto p = prepare(inv);
+  if (!p) return kUsageError;
+  std::string text = policy::to_toml(p->config);
   std::fwrite(text.data(), 1, text.size(), stdout);
   return 0;
 }
 
 int run_command(const Invocation& inv) {
   const auto started = std::chrono::steady_clock::now();
-  policy::Config config;
-  try {
-    config = load(inv);
-  } catch (const policy::ConfigError& e) {
-    std::fprintf(stderr, "warden: %s\n", e.what());
-    return kUsageError;
-  }
-  print_warnings(config, inv.verbosity);
-
-  // Exec rules are configuration: a broken .rules file is an error naming file:line:col.
-  policy::ExecRules exec_rules;
-  try {
-    exec_rules = policy::load_exec_rules(config.exec_rules.value);
-    exec_rules.add_required(config.required_prefix_rules);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "warden: %s\n", e.what());
-    return kUsageError;
-  }
+  auto prepared = prepare(inv);
+  if (!prepared) return kUsageError;
+  const policy::Config& config = prepared->config;
+  const policy::ExecRules& exec_rules = prepared->exec_rules;
+  std::unique_ptr<AuditLog> audit = std::move(prepared->audit);
   std::optional<broker::net::HostPatterns> network_allow;
   try {
     network_allow.emplace(config.network_allow.value);
@@ -225,15 +218,6 @@ int run_command(const Invocation& inv) {
   spec.holds.dns = !spec.network && spec.mode != sandbox::Mode::FullAccess;
   spec.holds.sends = !spec.network;
 
-  std::unique_ptr<AuditLog> audit;
-  if (inv.audit) {
-    try {
-      audit = AuditLog::open(*inv.audit);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "warden: %s\n", e.what());
-      return kUsageError;
-    }
-  }
   auto elapsed_ms = [&] {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                  started)
