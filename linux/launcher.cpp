@@ -464,10 +464,6 @@ class LinuxLauncher : public sandbox::Launcher {
 
 }  // namespace
 
-KernelFeatures probe_kernel() {
-  return {landlock_abi()};
-}
-
 std::unique_ptr<sandbox::Launcher> make_launcher() {
   return std::make_unique<LinuxLauncher>();
 }

@@ -630,7 +630,8 @@ void HoldLoop::handle(const Notification& n) {
       if (writes && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) &&
           !under_any(readlink_str("/proc/self/fd/" + std::to_string(probe.get())), writable_))
         return listener_->reply_error(n.id, EACCES);
-      if (S_ISFIFO(st.st_mode) && (c.flags & O_NONBLOCK) == 0 && !listener_->valid(n.id)) return;
+      if (S_ISFIFO(st.st_mode) && (c.flags & O_NONBLOCK) == 0)
+        return open_fifo_later(c, std::move(probe));  // a pipe whose writer is gone blocks
       int fd = ::open(("/proc/self/fd/" + std::to_string(probe.get())).c_str(),
                       (c.flags & ~(O_CREAT | O_EXCL)) | O_NOCTTY | O_CLOEXEC);
       if (!listener_->valid(n.id)) {
@@ -676,7 +677,6 @@ void HoldLoop::handle(const Notification& n) {
         if (s_.config->on_deny.value == policy::OnDeny::Kill && s_.kill_tree) {
           // No answer: the call stays held until SIGKILL takes the tree, so nothing after the
           // denied call runs.
-          killed_ = true;
           s_.kill_tree();
           return;
         }
@@ -691,16 +691,7 @@ void HoldLoop::handle(const Notification& n) {
     }
     long result = perform(c, t, ops);
     if (result == kRetry) continue;  // the name appeared meanwhile: place it again
-    if (result == kFifo) {
-      // Blocks until a peer opens the other end, so it must not hold up the loop. The thread
-      // owns the judged FIFO's fd; if the program dies first, the open simply never completes.
-      std::thread([l = listener_, c, fifo = std::move(*ops[0].object)]() mutable {
-        std::string self = "/proc/self/fd/" + std::to_string(fifo.fd.get());
-        int fd = ::open(self.c_str(), (c.flags & ~(O_CREAT | O_EXCL)) | O_NOCTTY | O_CLOEXEC);
-        reply(*l, c, fd >= 0 ? fd : -errno);
-      }).detach();
-      return;
-    }
+    if (result == kFifo) return open_fifo_later(c, std::move(ops[0].object->fd));
     if (!listener_->valid(n.id)) {
       if (c.is_open && result >= 0) ::close(static_cast<int>(result));
       return;
@@ -708,6 +699,17 @@ void HoldLoop::handle(const Notification& n) {
     return reply(*listener_, c, result);
   }
   listener_->reply_error(n.id, EAGAIN);
+}
+
+// A FIFO's open blocks until the other end comes, so it must not hold up the loop: a thread of
+// its own owns the judged FIFO's fd (and shares the listener). If the program dies first, the
+// open simply never completes.
+void HoldLoop::open_fifo_later(const Call& c, broker::UniqueFd fifo) {
+  std::thread([l = listener_, c, fifo = std::move(fifo)]() {
+    std::string self = "/proc/self/fd/" + std::to_string(fifo.get());
+    int fd = ::open(self.c_str(), (c.flags & ~(O_CREAT | O_EXCL)) | O_NOCTTY | O_CLOEXEC);
+    reply(*l, c, fd >= 0 ? fd : -errno);
+  }).detach();
 }
 
 long HoldLoop::perform(const Call& c, const Target& t, Operand* ops) {
@@ -787,31 +789,6 @@ long HoldLoop::perform(const Call& c, const Target& t, Operand* ops) {
 // connection is made from the host's network and swapped onto the program's fd number.
 namespace warden::supervisor {
 namespace {
-
-bool loopback(const sockaddr_storage& ss) {
-  if (ss.ss_family == AF_INET)
-    return (ntohl(reinterpret_cast<const sockaddr_in&>(ss).sin_addr.s_addr) >> 24) == 127;
-  if (ss.ss_family == AF_INET6) {
-    const auto& a = reinterpret_cast<const sockaddr_in6&>(ss).sin6_addr;
-    if (IN6_IS_ADDR_LOOPBACK(&a)) return true;
-    return IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127;
-  }
-  return false;
-}
-
-std::string host_of(const sockaddr_storage& ss, int* port) {
-  char buf[INET6_ADDRSTRLEN] = {};
-  if (ss.ss_family == AF_INET) {
-    const auto& in = reinterpret_cast<const sockaddr_in&>(ss);
-    ::inet_ntop(AF_INET, &in.sin_addr, buf, sizeof buf);
-    *port = ntohs(in.sin_port);
-  } else {
-    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(ss);
-    ::inet_ntop(AF_INET6, &in6.sin6_addr, buf, sizeof buf);
-    *port = ntohs(in6.sin6_port);
-  }
-  return buf;
-}
 
 // Connects a socket of the same family, type and protocol from warden's (the host's) network,
 // with the program's blocking mode. Returns the socket or -errno.
@@ -925,14 +902,13 @@ void HoldLoop::handle_connect(const Notification& n) {
     int rc = ::connect(sock.get(), reinterpret_cast<const sockaddr*>(&ss), len);
     return reply_connect(rc, errno);
   }
-  int port = -1;
-  std::string host = host_of(ss, &port);
   auto address = broker::net::from_sockaddr(&ss, len);
   if (!address) return listener_->reply_error(n.id, EINVAL);
+  const auto kind = broker::net::classify(*address);
   if (!s_.spec->network && s_.dns != nullptr && DnsStub::is_standin(*address))
     return connect_by_name(n, sockfd, domain, type, protocol, nonblocking, *address);
   const bool allowed = s_.network_allow != nullptr && s_.network_allow->allows({}, *address);
-  if (s_.spec->network || (loopback(ss) && !allowed)) {
+  if (s_.spec->network || (kind == broker::net::AddressClass::Loopback && !allowed)) {
     // The socket belongs to the sandbox's network (only loopback there, unless network_access
     // is on): connecting it there is what the program asked and all it can reach.
     int rc = ::connect(sock.get(), reinterpret_cast<const sockaddr*>(&ss), len);
@@ -940,10 +916,12 @@ void HoldLoop::handle_connect(const Notification& n) {
   }
   if (!allowed) {
     std::string forced;
-    if (ss.ss_family == AF_INET &&
-        (ntohl(reinterpret_cast<const sockaddr_in&>(ss).sin_addr.s_addr) >> 16) == 0xA9FE)
-      forced = "link-local and metadata addresses (169.254.0.0/16) need an explicit network_allow";
-    if (!decide_network(n, {}, host, port, forced)) return deny_network(n);
+    if (kind == broker::net::AddressClass::LinkLocal)
+      forced =
+          "link-local and metadata addresses (169.254.0.0/16, fe80::/10) need an explicit "
+          "network_allow";
+    if (!decide_network(n, {}, broker::net::ip_string(*address), address->port, forced))
+      return deny_network(n);
   }
   int s = host_connect(domain, type, protocol, ss, len, nonblocking);
   if (s < 0) return listener_->reply_error(n.id, -s);
@@ -1007,7 +985,6 @@ void HoldLoop::connect_by_name(const Notification& n, int sockfd, int domain, in
 
 void HoldLoop::deny_network(const Notification& n) {
   if (s_.config->on_deny.value == policy::OnDeny::Kill && s_.kill_tree) {
-    killed_ = true;
     s_.kill_tree();
     return;
   }

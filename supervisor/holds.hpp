@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "road.hpp"
+#include "warden/broker/fs.hpp"
 #include "warden/broker/net.hpp"
 #include "warden/linux/notify.hpp"
 #include "warden/policy/config.hpp"
@@ -40,8 +41,6 @@ class HoldLoop {
   HoldLoop(int listener_fd, HoldSettings settings);
   ~HoldLoop();  // stops and joins
   void start();
-  // True when a denial with on_deny = "kill" took the tree down.
-  bool killed() const { return killed_.load(); }
 
   // One held call, exposed for tests of the dispatch.
   void handle(const linux_backend::Notification& n);
@@ -67,6 +66,7 @@ class HoldLoop {
   bool decide_network(const linux_backend::Notification& n, const std::string& path,
                       const std::string& host, int port, std::string forced_denial);
   static void reply(const linux_backend::Listener& l, const Call& c, long result);
+  void open_fifo_later(const Call& c, broker::UniqueFd fifo);
 
   // Shared with threads that outlive a call (a FIFO's open), so the fd outlives them too.
   std::shared_ptr<linux_backend::Listener> listener_;
@@ -76,7 +76,6 @@ class HoldLoop {
   int host_root_ = -1;
   int stop_fd_ = -1;
   std::thread thread_;
-  std::atomic<bool> killed_{false};
   std::atomic<std::uint64_t> next_id_{1};
   struct LastExec {
     pid_t pid = 0;

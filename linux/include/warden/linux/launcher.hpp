@@ -9,12 +9,6 @@
 
 namespace warden::linux_backend {
 
-// What this kernel offers, probed at run time (never trust uname).
-struct KernelFeatures {
-  int landlock_abi = 0;  // 0: Landlock missing or disabled
-};
-KernelFeatures probe_kernel();
-
 std::unique_ptr<sandbox::Launcher> make_launcher();
 
 }  // namespace warden::linux_backend
