@@ -67,6 +67,23 @@ bool is_under(std::string_view path, std::string_view root) {
   return path.size() == root.size() || path[root.size()] == '/';
 }
 
+namespace {
+
+// A protected pattern as components; nullopt for one that names nothing (empty: the whole root;
+// "..": nothing below it).
+std::optional<std::vector<std::string_view>> pattern_parts(std::string_view pattern) {
+  std::vector<std::string_view> pat;
+  for (auto part : components(pattern)) {
+    if (part == ".") continue;
+    if (part == "..") return std::nullopt;
+    pat.push_back(part);
+  }
+  if (pat.empty()) return std::nullopt;
+  return pat;
+}
+
+}  // namespace
+
 std::optional<std::string> protected_match(std::string_view abs_path,
                                            const std::vector<std::string>& roots,
                                            const std::vector<std::string>& patterns) {
@@ -74,19 +91,32 @@ std::optional<std::string> protected_match(std::string_view abs_path,
     if (!is_under(abs_path, root)) continue;
     auto rel = components(abs_path.substr(strip_trailing_slashes(root).size()));
     for (const auto& pattern : patterns) {
-      std::vector<std::string_view> pat;
-      bool usable = true;
-      for (auto part : components(pattern)) {
-        if (part == ".") continue;
-        if (part == "..") usable = false;
-        pat.push_back(part);
-      }
-      // An empty pattern would protect the whole root; ".." names nothing below it.
-      if (!usable || pat.empty() || pat.size() > rel.size()) continue;
-      for (size_t start = 0; start + pat.size() <= rel.size(); ++start) {
+      auto pat = pattern_parts(pattern);
+      if (!pat || pat->size() > rel.size()) continue;
+      for (size_t start = 0; start + pat->size() <= rel.size(); ++start) {
         size_t i = 0;
-        while (i < pat.size() && component_matches(pat[i], rel[start + i])) ++i;
-        if (i == pat.size()) return pattern;
+        while (i < pat->size() && component_matches((*pat)[i], rel[start + i])) ++i;
+        if (i == pat->size()) return pattern;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> protected_prefix(std::string_view abs_path,
+                                            const std::vector<std::string>& roots,
+                                            const std::vector<std::string>& patterns) {
+  for (const auto& root : roots) {
+    if (!is_under(abs_path, root)) continue;
+    auto rel = components(abs_path.substr(strip_trailing_slashes(root).size()));
+    for (const auto& pattern : patterns) {
+      auto pat = pattern_parts(pattern);
+      if (!pat) continue;
+      // Every proper prefix of the pattern, against the path's last components.
+      for (size_t len = 1; len < pat->size() && len <= rel.size(); ++len) {
+        size_t i = 0;
+        while (i < len && component_matches((*pat)[i], rel[rel.size() - len + i])) ++i;
+        if (i == len) return pattern;
       }
     }
   }

@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <linux/capability.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
@@ -111,39 +110,6 @@ std::vector<std::string> read_cmdline(pid_t pid) {
   std::string arg;
   while (std::getline(in, arg, '\0')) out.push_back(arg);
   return out;
-}
-
-// Moving a directory whose name begins a protected name (.git, .vscode, .git/modules/x) would
-// carry what is under it out from under the protection, which is by name.
-bool protected_prefix(const std::string& path, const std::vector<std::string>& roots,
-                      const std::vector<std::string>& patterns) {
-  auto split = [](std::string_view p) {
-    std::vector<std::string> parts;
-    size_t start = 0;
-    while (start < p.size()) {
-      size_t slash = p.find('/', start);
-      if (slash == std::string_view::npos) slash = p.size();
-      if (slash > start) parts.emplace_back(p.substr(start, slash - start));
-      start = slash + 1;
-    }
-    return parts;
-  };
-  for (const auto& root : roots) {
-    if (!broker::is_under(path, root) || path == root) continue;
-    auto parts = split(std::string_view(path).substr(root.size()));
-    for (const auto& pattern : patterns) {
-      auto pat = split(pattern);
-      // Every proper prefix of the pattern, matched against the path's last components.
-      for (size_t len = 1; len < pat.size(); ++len) {
-        if (len > parts.size()) break;
-        bool match = true;
-        for (size_t i = 0; i < len && match; ++i)
-          match = ::fnmatch(pat[i].c_str(), parts[parts.size() - len + i].c_str(), 0) == 0;
-        if (match) return true;
-      }
-    }
-  }
-  return false;
 }
 
 bool under_any(const std::string& path, const std::vector<std::string>& roots) {
@@ -663,9 +629,11 @@ void HoldLoop::handle(const Notification& n) {
       if (err != 0) return listener_->reply_error(n.id, err);
       bool moves = (c.count == 2 && i == 0 && c.n.nr != __NR_link && c.n.nr != __NR_linkat) ||
                    c.n.nr == __NR_rmdir || (c.n.nr == __NR_unlinkat && (c.flags & AT_REMOVEDIR));
-      if (moves && ops[i].protected_by.empty() &&
-          protected_prefix(ops[i].real, protected_roots_, s_.spec->protected_names))
-        ops[i].protected_by = "a directory holding protected names";
+      if (moves && ops[i].protected_by.empty()) {
+        if (auto p =
+                broker::protected_prefix(ops[i].real, protected_roots_, s_.spec->protected_names))
+          ops[i].protected_by = "a directory holding protected names (" + *p + ")";
+      }
       if (read_only) ops[i].inside = !under_any(ops[i].real, s_.spec->deny_read);
       if (!ops[i].inside || !ops[i].protected_by.empty()) {
         all_inside = false;

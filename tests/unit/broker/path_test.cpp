@@ -120,6 +120,25 @@ TEST(ProtectedMatch, RootSlashAndOddPatterns) {
   EXPECT_FALSE(protected_match("/w/ab/c.sh", {"/w"}, {"ab?c.sh"}).has_value());
 }
 
+TEST(ProtectedPrefix, ProperPrefixesOfPatternsAtAnyDepth) {
+  const std::vector<std::string> pats{".git/hooks", ".git/modules/*/config", ".vscode/tasks.json",
+                                      ".envrc"};
+  EXPECT_EQ(protected_prefix("/w/.git", {"/w"}, pats).value_or(""), ".git/hooks");
+  EXPECT_EQ(protected_prefix("/w/sub/.git", {"/w"}, pats).value_or(""), ".git/hooks");
+  EXPECT_EQ(protected_prefix("/w/.git/modules/lib", {"/w"}, pats).value_or(""),
+            ".git/modules/*/config");
+  EXPECT_EQ(protected_prefix("/w/.vscode", {"/w"}, pats).value_or(""), ".vscode/tasks.json");
+  // Not a prefix: the name itself, something below it, a near miss, a one-component pattern.
+  EXPECT_FALSE(protected_prefix("/w/.git/hooks", {"/w"}, {".git/hooks"}).has_value());
+  EXPECT_FALSE(protected_prefix("/w/.git/hooks/x", {"/w"}, {".git/hooks"}).has_value());
+  EXPECT_FALSE(protected_prefix("/w/.gitx", {"/w"}, pats).has_value());
+  EXPECT_FALSE(protected_prefix("/w/.envrc", {"/w"}, pats).has_value());
+  EXPECT_FALSE(protected_prefix("/w/src", {"/w"}, pats).has_value());
+  // Outside every root, or the root itself: nothing.
+  EXPECT_FALSE(protected_prefix("/elsewhere/.git", {"/w"}, pats).has_value());
+  EXPECT_FALSE(protected_prefix("/w", {"/w"}, pats).has_value());
+}
+
 TEST(NamesGitMetadata, FinalComponentOnly) {
   EXPECT_TRUE(names_git_metadata("/w/.git"));
   EXPECT_TRUE(names_git_metadata("/w/sub/.git/"));

@@ -40,6 +40,13 @@ std::optional<std::string> protected_match(std::string_view abs_path,
                                            const std::vector<std::string>& patterns);
 
 // The final component is ".git": creating a repository's metadata anywhere is itself a request.
+// The path begins a protected name without being one (`.git` for `.git/hooks`, `.git/modules/x`
+// for `.git/modules/*/config`): moving it would carry what the name protects out from under the
+// protection, which is by name. Returns the pattern.
+std::optional<std::string> protected_prefix(std::string_view abs_path,
+                                            const std::vector<std::string>& roots,
+                                            const std::vector<std::string>& patterns);
+
 bool names_git_metadata(std::string_view abs_path);
 
 }  // namespace warden::broker
