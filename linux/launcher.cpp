@@ -42,7 +42,14 @@ namespace {
 constexpr int kForwarded[] = {SIGHUP,  SIGINT,  SIGQUIT,  SIGTERM,
                               SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
 
-enum Msg : char { kReady = 'R', kError = 'E', kExit = 'X', kExecFailed = 'F', kGo = 'G' };
+enum Msg : char {
+  kReady = 'R',
+  kError = 'E',
+  kExit = 'X',
+  kExecFailed = 'F',
+  kGo = 'G',
+  kStopped = 'S'
+};
 
 // A plain send(): the filter holds sendmsg (and sendto with an address) once it is loaded, and
 // init's messages must not wait for a loop that is not running yet.
@@ -146,6 +153,14 @@ struct ChildContext {
 // execvpe() searches the caller's PATH; the command's own environment decides here. Returns the
 // errno that explains the failure (exec only returns on failure).
 int exec_command(const ChildContext& c) {
+  if (c.spec->terminal >= 0) {
+    // Its own session on warden's pty, so job control and the terminal's signals reach it (and
+    // not warden), and /dev/tty is the pty.
+    if (::setsid() < 0 || ::ioctl(c.spec->terminal, TIOCSCTTY, 0) != 0) return errno;
+    for (int fd = 0; fd <= 2; ++fd)
+      if (::isatty(fd) && ::dup2(c.spec->terminal, fd) < 0) return errno;
+    if (c.spec->terminal > 2) ::close(c.spec->terminal);
+  }
   const char* file = c.argv[0];
   int err = ENOENT;
   if (std::strchr(file, '/') != nullptr) {
@@ -262,7 +277,12 @@ int exec_command(const ChildContext& c) {
     if (sig == SIGCHLD) {
       int status;
       pid_t p;
-      while ((p = ::waitpid(-1, &status, WNOHANG)) > 0) {
+      while ((p = ::waitpid(-1, &status, WNOHANG | WUNTRACED)) > 0) {
+        if (p == cmd && WIFSTOPPED(status)) {
+          // Stopped from its terminal: warden gives the user's terminal back, as sudo does.
+          send_msg(c.sock, kStopped, int_body(WSTOPSIG(status)));
+          continue;
+        }
         if (p == cmd) {
           send_msg(c.sock, kExit, int_body(status));
           ::_exit(0);  // pid 1 leaving kills the rest of the namespace
@@ -305,6 +325,13 @@ class LinuxRunning : public sandbox::Running {
   }
   void kill_tree() override { forward_signal(SIGKILL); }
   int event_fd() const override { return sock_; }
+  int take_stop() override {
+    char type = 0;
+    if (::recv(sock_, &type, 1, MSG_PEEK | MSG_DONTWAIT) != 1 || type != kStopped) return 0;
+    std::string m;
+    if (!recv_msg(sock_, m)) return 0;
+    return body_int(m);
+  }
 
   sandbox::ExitStatus wait() override {
     sandbox::ExitStatus st;

@@ -77,6 +77,9 @@ std::string usage() {
        warden config [OPTIONS]                        validate; print the effective configuration
        warden review [OPTIONS] [--action FILE]        one request (JSON, stdin by default) through
                                                       policy and reviewer; decision JSON on stdout
+       warden pending [--json]                        requests of running wardens waiting for you
+       warden approve ID [--always]                   answer one (ID or RUN:ID, as pending shows)
+       warden deny ID
 
 options:
   --config FILE          configuration (default: $WARDEN_HOME/config.toml, WARDEN_HOME=~/.warden)
@@ -115,7 +118,30 @@ Invocation parse_command_line(const std::vector<std::string>& args) {
       known = true;
     }
   }
-  if (!known) throw UsageError("unknown command '" + first + "' (expected run, config or review)");
+  if (!known)
+    throw UsageError("unknown command '" + first +
+                     "' (expected run, config, review, pending, approve or deny)");
+  if (inv.verb == Verb::Pending || inv.verb == Verb::Approve || inv.verb == Verb::Deny) {
+    for (size_t i = 1; i < args.size(); ++i) {
+      const std::string& a = args[i];
+      if (a == "-h" || a == "--help") {
+        inv.verb = Verb::Help;
+        return inv;
+      }
+      if (inv.verb == Verb::Approve && a == "--always") {
+        inv.always = true;
+      } else if (inv.verb == Verb::Pending && a == "--json") {
+        inv.json = true;
+      } else if (inv.verb != Verb::Pending && inv.request_id.empty() && !a.empty() && a[0] != '-') {
+        inv.request_id = a;
+      } else {
+        throw UsageError(inv.verb_name + ": unexpected argument '" + a + "'");
+      }
+    }
+    if (inv.verb != Verb::Pending && inv.request_id.empty())
+      throw UsageError(inv.verb_name + ": missing request ID (see warden pending)");
+    return inv;
+  }
 
   size_t i = 1;
   for (; i < args.size(); ++i) {

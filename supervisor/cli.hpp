@@ -39,6 +39,9 @@ struct Invocation {
   std::optional<std::string> action;     // review: --action FILE (default: stdin)
   int verbosity = 0;                     // -v: 1, -q: -1
   std::vector<std::string> command;      // run: COMMAND [ARG...]
+  std::string request_id;                // approve/deny: ID or RUN:ID
+  bool always = false;                   // approve --always
+  bool json = false;                     // pending --json
 };
 
 // Throws UsageError with a message naming the offending word.

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -28,6 +29,7 @@
 #include "warden/broker/fs.hpp"
 #include "warden/broker/path.hpp"
 #include "warden/policy/json.hpp"
+#include "warden/policy/safe_commands.hpp"
 
 namespace warden::supervisor {
 
@@ -231,19 +233,69 @@ HoldLoop::HoldLoop(int listener_fd, HoldSettings settings)
 HoldLoop::~HoldLoop() {
   std::uint64_t one = 1;
   if (stop_fd_ >= 0) (void)::write(stop_fd_, &one, sizeof one);
-  if (thread_.joinable()) thread_.join();
+  {
+    std::lock_guard lk(pool_mutex_);
+    stopping_ = true;
+  }
+  pool_cv_.notify_all();
+  // Threads are only added under the mutex, and none once stopping_ is set.
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
   if (stop_fd_ >= 0) ::close(stop_fd_);
   if (host_root_ >= 0) ::close(host_root_);
 }
 
 void HoldLoop::start() {
-  thread_ = std::thread([this] { run(); });
+  std::lock_guard lk(pool_mutex_);
+  threads_.emplace_back([this] { serve(); });
 }
 
-void HoldLoop::run() {
+namespace {
+thread_local bool t_leader = false;
+// The last answer on this thread was `k`: the denial is not delivered, the tree is killed.
+thread_local bool t_kill = false;
+}  // namespace
+
+void HoldLoop::serve() {
   drop_thread_capabilities();
   Notification n;
-  while (listener_->receive(n, stop_fd_)) handle(n);
+  for (;;) {
+    {
+      std::unique_lock lk(pool_mutex_);
+      ++parked_;
+      pool_cv_.wait(lk, [&] { return !leader_taken_ || stopping_; });
+      --parked_;
+      if (stopping_) return;
+      leader_taken_ = true;
+      t_leader = true;
+    }
+    while (t_leader) {
+      if (!listener_->receive(n, stop_fd_)) {
+        std::lock_guard lk(pool_mutex_);
+        stopping_ = true;
+        t_leader = false;
+        pool_cv_.notify_all();
+        return;
+      }
+      handle(n);
+    }
+  }
+}
+
+void HoldLoop::release_leadership() {
+  if (!t_leader) return;
+  t_leader = false;
+  std::lock_guard lk(pool_mutex_);
+  leader_taken_ = false;
+  if (stopping_) return;
+  if (parked_ > 0) {
+    pool_cv_.notify_one();
+  } else if (threads_.size() < kMaxThreads) {
+    threads_.emplace_back([this] { serve(); });
+  } else {
+    // Every thread waits for an answer: the next one to finish takes the lead. Calls queue in
+    // the kernel meanwhile; none is lost.
+  }
 }
 
 // Where an operand really leads, resolved in the view whose root is root_fd (the sandbox's, or
@@ -296,7 +348,9 @@ bool HoldLoop::ask(policy::Request req, pid_t pid, const Refusal& refusal) {
   if (!req.cwd) req.cwd = readlink_str("/proc/" + std::to_string(pid) + "/cwd");
   req.workspace = s_.spec->workspace;
   if (!s_.intent.empty()) req.intent = s_.intent;
-  return s_.road->decide(req, refusal).approved();
+  Outcome out = s_.road->decide(req, refusal);
+  t_kill = out.kill;
+  return out.approved();
 }
 
 bool HoldLoop::decide(const Target& t, const Call& c, const Operand& op) {
@@ -642,7 +696,7 @@ void HoldLoop::handle(const Notification& n) {
     }
     if (!all_inside) {
       if (!decide(t, c, *leaving)) {
-        if (s_.config->on_deny.value == policy::OnDeny::Kill && s_.kill_tree) {
+        if ((t_kill || s_.config->on_deny.value == policy::OnDeny::Kill) && s_.kill_tree) {
           // No answer: the call stays held until SIGKILL takes the tree, so nothing after the
           // denied call runs.
           s_.kill_tree();
@@ -693,6 +747,12 @@ long HoldLoop::perform(const Call& c, const Target& t, Operand* ops) {
         if (::fstat(op.object->fd.get(), &st) != 0) return -errno;
         // A FIFO's open blocks until the other end comes: handle() does it on a thread.
         if (S_ISFIFO(st.st_mode) && (c.flags & O_NONBLOCK) == 0) return kFifo;
+        // /dev/tty opened by warden would be warden's own terminal, which the command must not
+        // reach past the pty: it gets its pty.
+        if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(5, 0) && s_.open_tty) {
+          int fd = s_.open_tty(c.flags);
+          return fd >= 0 ? fd : -errno;
+        }
         // Reopened through the very object that was judged: no second lookup by name.
         std::string self = "/proc/self/fd/" + std::to_string(op.object->fd.get());
         int fd = ::open(self.c_str(), (c.flags & ~(O_CREAT | O_EXCL)) | O_NOCTTY | O_CLOEXEC);
@@ -853,6 +913,12 @@ void HoldLoop::handle_connect(const Notification& n) {
     op.text = text;
     if (int err = place(t.root.get(), op, false); err != 0)
       return listener_->reply_error(n.id, err == ENOENT ? ENOENT : err);
+    for (const auto& dir : s_.unreachable)
+      if (broker::is_under(op.real, dir)) {
+        decide_network(n, op.real, {}, -1,
+                       "warden's own sockets are never reachable from the sandbox");
+        return deny_network(n);
+      }
     if (!op.inside) {
       if (!decide_network(n, op.real, {}, -1, {})) return deny_network(n);
       op.path = op.real;
@@ -952,7 +1018,7 @@ void HoldLoop::connect_by_name(const Notification& n, int sockfd, int domain, in
 }
 
 void HoldLoop::deny_network(const Notification& n) {
-  if (s_.config->on_deny.value == policy::OnDeny::Kill && s_.kill_tree) {
+  if ((t_kill || s_.config->on_deny.value == policy::OnDeny::Kill) && s_.kill_tree) {
     s_.kill_tree();
     return;
   }
@@ -1013,7 +1079,7 @@ void HoldLoop::handle_exec(const Notification& n) {
 
   policy::Request req;
   req.kind = policy::Kind::Exec;
-  std::string forced, skill;
+  std::string forced, skill, untrusted_why;
   std::optional<policy::ExecRules::Match> m;
   if (s_.exec_rules != nullptr) m = s_.exec_rules->match(argv);
   if (m && m->decision == policy::ExecDecision::Forbidden) {
@@ -1028,19 +1094,33 @@ void HoldLoop::handle_exec(const Notification& n) {
       skill = rest.substr(0, rest.find('/'));
       break;
     }
-    if (skill.empty()) return listener_->reply_continue(n.id);
-    req.category = policy::Category::SkillApproval;
-    req.kind = policy::Kind::Skill;
-    req.skill = skill;
+    if (skill.empty()) {
+      if (!s_.untrusted) return listener_->reply_continue(n.id);
+      // untrusted: only known-safe, read-only commands run without asking.
+      // Judged by the file really executed: argv[0] is whatever the caller chose.
+      std::vector<std::string> judged = argv;
+      judged[0] = real;
+      auto safety = policy::judge_exec(judged);
+      if (safety.safe) return listener_->reply_continue(n.id);
+      req.category = policy::Category::Rules;
+      untrusted_why = "untrusted: " + safety.why;
+    } else {
+      req.category = policy::Category::SkillApproval;
+      req.kind = policy::Kind::Skill;
+      req.skill = skill;
+    }
   } else {
     return listener_->reply_continue(n.id);  // an allow rule
   }
 
   // A shell searching PATH retries a refused exec under another name for the same file
   // (/bin/date, /usr/bin/date): the same process asking the same exec gets the same answer.
-  if (last_exec_.pid == n.pid && last_exec_.real == real && last_exec_.argv == argv) {
-    if (last_exec_.approved) return listener_->reply_continue(n.id);
-    return deny_network(n);
+  {
+    std::lock_guard lk(last_exec_mutex_);
+    if (last_exec_.pid == n.pid && last_exec_.real == real && last_exec_.argv == argv) {
+      if (last_exec_.approved) return listener_->reply_continue(n.id);
+      return deny_network(n);
+    }
   }
   req.syscall = at ? "execveat" : "execve";
   req.path = real;
@@ -1053,9 +1133,16 @@ void HoldLoop::handle_exec(const Notification& n) {
     if (m) refusal.rule = m->rule->source;
   } else if (m) {
     refusal.gate_prefix = policy::describe_match(*m, argv) + "; ";
+    refusal.note = policy::describe_match(*m, argv);
+  } else if (!untrusted_why.empty()) {
+    refusal.gate_prefix = untrusted_why + "; ";
+    refusal.note = untrusted_why;
   }
   const bool approved = ask(std::move(req), n.pid, refusal);
-  last_exec_ = {n.pid, real, argv, approved};
+  {
+    std::lock_guard lk(last_exec_mutex_);
+    last_exec_ = {n.pid, real, argv, approved};
+  }
   if (approved) return listener_->reply_continue(n.id);
   deny_network(n);  // EPERM, or the tree killed with on_deny = "kill"
 }

@@ -5,9 +5,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -34,6 +36,12 @@ struct HoldSettings {
   std::vector<std::string> skill_roots;           // existing ones, resolved
   const broker::net::HostPatterns* network_allow = nullptr;
   const class DnsStub* dns = nullptr;  // the sandbox's resolver, when it has one
+  // Opens the command's terminal (the pty) for a program that opens /dev/tty; unset: no pty.
+  std::function<int(int flags)> open_tty;
+  // Directories of warden's own sockets (the control socket): never connected to, never asked.
+  std::vector<std::string> unreachable;
+  // exec: in `untrusted`, every exec that is not known-safe and read-only is a `rules` request.
+  bool untrusted = false;
 };
 
 class HoldLoop {
@@ -49,7 +57,6 @@ class HoldLoop {
   struct Target;
   struct Operand;
   struct Call;
-  void run();
   int place(int root_fd, Operand& op, bool creates);
   bool ask(policy::Request req, pid_t pid, const Refusal& refusal);
   bool decide(const Target& t, const Call& c, const Operand& op);
@@ -75,14 +82,30 @@ class HoldLoop {
   std::vector<std::string> protected_roots_;  // where protected names apply
   int host_root_ = -1;
   int stop_fd_ = -1;
-  std::thread thread_;
   std::atomic<std::uint64_t> next_id_{1};
   struct LastExec {
     pid_t pid = 0;
     std::string real;
     std::vector<std::string> argv;
     bool approved = false;
-  } last_exec_;  // loop thread only
+  } last_exec_;
+  std::mutex last_exec_mutex_;
+
+  // Leader/followers: one thread at a time receives and handles calls itself, so the fast path
+  // has no hand-off. A thread about to wait for a reviewer gives up the lead first (waking or
+  // starting another), so a slow answer never stalls the other held calls.
+  void serve();
+  std::mutex pool_mutex_;
+  std::condition_variable pool_cv_;
+  bool leader_taken_ = false;
+  bool stopping_ = false;
+  int parked_ = 0;
+  std::vector<std::thread> threads_;
+
+ public:
+  // Called on the thread handling a call before it may wait for an answer.
+  void release_leadership();
+  static constexpr std::size_t kMaxThreads = 256;
 };
 
 }  // namespace warden::supervisor

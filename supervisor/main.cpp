@@ -4,6 +4,7 @@
 
 #include "cli.hpp"
 #include "commands.hpp"
+#include "control.hpp"
 
 int main(int argc, char** argv) {
   using namespace warden::supervisor;
@@ -28,6 +29,11 @@ int main(int argc, char** argv) {
       return config_command(inv);
     case Verb::Review:
       return review_command(inv);
+    case Verb::Pending:
+      return pending_command(inv.json);
+    case Verb::Approve:
+    case Verb::Deny:
+      return answer_command(inv.request_id, inv.verb == Verb::Approve, inv.always);
     default:
       std::fprintf(stderr, "warden: '%s' is not available in this version yet\n",
                    inv.verb_name.c_str());

@@ -57,8 +57,9 @@ int review_command(const Invocation& inv) {
       }
     }
   }
-  auto reviewer = make_reviewer(config);
-  ApprovalRoad road(config, reviewer.get(), prepared->audit.get());
+  // No sandbox and no run: nobody to prompt, so an escalation or a user review is denied.
+  Reviewers reviewers = make_reviewers(config, nullptr);
+  ApprovalRoad road(config, &reviewers, prepared->audit.get());
   Outcome out = road.decide(req, refusal);
   std::string answer = policy::to_json(out.decision) + "\n";
   std::fwrite(answer.data(), 1, answer.size(), stdout);

@@ -6,6 +6,20 @@ namespace warden::supervisor {
 
 namespace json = policy::json;
 
+namespace {
+
+// The deterministic auto_review stage.
+std::unique_ptr<reviewer::Reviewer> make_builtin_reviewer(const std::string& policy_text) {
+  (void)policy_text;
+  return nullptr;
+}
+
+policy::Decision deny(std::string reason, std::string rule = {}) {
+  return {policy::Verdict::Deny, std::nullopt, std::move(reason), std::move(rule)};
+}
+
+}  // namespace
+
 Outcome ApprovalRoad::decide(const policy::Request& req, const Refusal& refusal) {
   const auto started = std::chrono::steady_clock::now();
   Outcome out;  // deny unless someone approves
@@ -17,26 +31,116 @@ Outcome ApprovalRoad::decide(const policy::Request& req, const Refusal& refusal)
     out.decided_by = refusal.by;
   } else if (auto gate = policy::gate(config_, req.category); !gate.ask) {
     d.reason = refusal.gate_prefix + gate.reason;
-  } else if (reviewer_ == nullptr) {
-    d.reason = "no reviewer is available";
-    out.decided_by = "user";
+  } else if (auto scope = reviewers_ != nullptr && reviewers_->people != nullptr
+                              ? reviewers_->people->session().find(req)
+                              : std::nullopt) {
+    d = {policy::Verdict::Approve, std::nullopt, "approved for this run: " + scope->describe(), ""};
+    out.decided_by = "session";
   } else {
-    try {
-      d = reviewer_->review(req);
-    } catch (const std::exception& e) {
-      d = {policy::Verdict::Deny, std::nullopt, std::string("reviewer failed: ") + e.what(), ""};
-    }
-    out.decided_by = config_.reviewer_command.value.empty()
-                         ? policy::to_string(config_.approvals_reviewer.value)
-                         : "auto_review";
-    // Nobody to escalate to yet: an escalation is a denial.
-    if (d.verdict == policy::Verdict::Escalate) d.verdict = policy::Verdict::Deny;
+    out = review(req, refusal);
   }
   if (d.reason.empty()) d.reason = refusal.note;
-  if (audit_ != nullptr)
-    audit_->write(request_event(req, out,
-                                std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    std::chrono::steady_clock::now() - started)));
+  if (audit_ != nullptr &&
+      !audit_->write(request_event(req, out,
+                                   std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       std::chrono::steady_clock::now() - started)))) {
+    // A decision nobody can account for is not taken: the audit log could not record it.
+    if (out.approved()) {
+      d = deny("the audit log could not record the decision: " + d.reason);
+      out.decided_by = "audit";
+    }
+  }
+  return out;
+}
+
+Outcome ApprovalRoad::review(const policy::Request& req, const Refusal& refusal) {
+  Outcome out;
+  policy::Decision& d = out.decision;
+  Reviewers* r = reviewers_;
+  const bool automatic = config_.approvals_reviewer.value == policy::ReviewerKind::AutoReview ||
+                         (r != nullptr && r->external != nullptr);
+  if (!automatic) {
+    out.decided_by = "user";
+    return ask_people(req, refusal.note);
+  }
+  out.decided_by = "auto_review";
+  if (r == nullptr || (r->builtin == nullptr && r->external == nullptr)) {
+    d = deny("auto_review is not available");
+    return out;
+  }
+  if (r->builtin != nullptr) {
+    try {
+      d = r->builtin->review(req);
+    } catch (const std::exception& e) {
+      d = deny(std::string("auto_review failed: ") + e.what());
+    }
+  } else {
+    d = {policy::Verdict::Approve, std::nullopt, "", ""};  // nothing built in to object
+  }
+  if (r->external != nullptr) {
+    if (d.verdict == policy::Verdict::Deny || d.risk == policy::Risk::Critical) {
+      // The external reviewer may be an LLM: what the built-in stage refused it never sees, so
+      // it cannot be talked into approving it.
+      d.verdict = policy::Verdict::Deny;
+      d.reason = "built-in check: " + d.reason + " (the external reviewer was not asked)";
+      return out;
+    }
+    const auto builtin_risk = d.risk;
+    if (before_wait_) before_wait_();
+    try {
+      d = r->external->review(req);
+    } catch (const std::exception& e) {
+      d = deny(std::string("reviewer failed: ") + e.what());
+    }
+    if (!d.risk || (builtin_risk && *builtin_risk > *d.risk)) d.risk = builtin_risk;
+  }
+  if (d.verdict == policy::Verdict::Escalate) {
+    if (r->people == nullptr || !r->people->has_terminal()) {
+      d.verdict = policy::Verdict::Deny;
+      d.reason = "escalated (" + d.reason + ") and no user terminal to ask: denied";
+      return out;
+    }
+    const auto risk = d.risk;
+    const std::string why = "auto_review escalated: " + d.reason;
+    out = ask_people(req, why);
+    out.decision.risk = risk;
+  }
+  return out;
+}
+
+Outcome ApprovalRoad::ask_people(const policy::Request& req, const std::string& why) {
+  Outcome out;
+  out.decided_by = "user";
+  People* people = reviewers_ != nullptr ? reviewers_->people : nullptr;
+  if (people == nullptr) {
+    out.decision = deny("no user can be asked here");
+    return out;
+  }
+  if (before_wait_) before_wait_();
+  Answer a = people->ask(req, why);
+  switch (a) {
+    case Answer::Once:
+      out.decision = {policy::Verdict::Approve, std::nullopt, "approved once by the user", ""};
+      break;
+    case Answer::Always:
+      out.decision = {policy::Verdict::Approve, std::nullopt,
+                      "approved by the user for this run: " + scope_for(req, false).describe(), ""};
+      break;
+    case Answer::Deny:
+      out.decision = deny("denied by the user");
+      break;
+    case Answer::Kill:
+      out.decision = deny("denied by the user, who killed the command");
+      out.kill = true;
+      break;
+    case Answer::Timeout:
+      out.decision = deny("no answer within " + std::to_string(config_.review_timeout_s.value) +
+                          " s (review_timeout_s)");
+      break;
+    case Answer::Cancelled:
+      out.decision = deny("the run ended, or too many requests were waiting");
+      break;
+  }
   return out;
 }
 
@@ -60,18 +164,17 @@ std::string request_event(const policy::Request& req, const Outcome& outcome,
   return line;
 }
 
-std::unique_ptr<reviewer::Reviewer> make_reviewer(const policy::Config& config) {
-  if (!config.reviewer_command.value.empty()) {
-    std::string text = config.auto_review_policy.value;
-    if (!config.auto_review_extra_policy.value.empty())
-      text += "\n" + config.auto_review_extra_policy.value;
-    return std::make_unique<reviewer::ExternalCommand>(config.reviewer_command.value, text,
-                                                       config.review_timeout_s.value);
-  }
-  return std::make_unique<reviewer::DenyAll>(
-      config.approvals_reviewer.value == policy::ReviewerKind::User
-          ? "no reviewer answered: the interactive prompt is not available in this version"
-          : "no reviewer answered: auto_review is not available in this version");
+Reviewers make_reviewers(const policy::Config& config, People* people) {
+  Reviewers r;
+  r.people = people;
+  std::string text = config.auto_review_policy.value;
+  if (!config.auto_review_extra_policy.value.empty())
+    text += "\n" + config.auto_review_extra_policy.value;
+  r.builtin = make_builtin_reviewer(text);
+  if (!config.reviewer_command.value.empty())
+    r.external = std::make_unique<reviewer::ExternalCommand>(config.reviewer_command.value, text,
+                                                             config.review_timeout_s.value);
+  return r;
 }
 
 }  // namespace warden::supervisor

@@ -15,8 +15,11 @@
 #include <optional>
 #include "audit.hpp"
 #include "commands.hpp"
+#include "control.hpp"
 #include "dns.hpp"
 #include "holds.hpp"
+#include "people.hpp"
+#include "terminal.hpp"
 #include "warden/linux/launcher.hpp"
 #include "warden/policy/exec_rules.hpp"
 #include "warden/policy/json.hpp"
@@ -204,6 +207,15 @@ int run_command(const Invocation& inv) {
     if (!real.empty()) skill_roots.push_back(real);
   }
 
+  // When stdin is a terminal the command gets a pty of warden's, so prompts own the real one.
+  std::unique_ptr<Terminal> terminal;
+  try {
+    terminal = Terminal::open_if_tty();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "warden: warning: no pseudo-terminal (%s): prompts are not available\n",
+                 e.what());
+  }
+
   RunContext context;
   std::string ws = inv.workspace.value_or(".");
   context.workspace = resolve(ws);
@@ -214,7 +226,9 @@ int run_command(const Invocation& inv) {
   for (char** e = environ; *e != nullptr; ++e) context.env.emplace_back(*e);
   context.argv = inv.command;
   sandbox::Spec spec = build_spec(config, context);
-  spec.holds.execs = exec_rules.size() > 0 || !skill_roots.empty();
+  const bool untrusted = config.approval_policy.value.kind == policy::ApprovalKind::Untrusted;
+  spec.holds.execs = exec_rules.size() > 0 || !skill_roots.empty() || untrusted;
+  if (terminal) spec.terminal = terminal->slave();
   spec.holds.dns = !spec.network && spec.mode != sandbox::Mode::FullAccess;
   spec.holds.sends = !spec.network;
 
@@ -258,8 +272,19 @@ int run_command(const Invocation& inv) {
   int sfd = ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 
   // Held calls are served before the command starts: its first write may already be one.
-  std::unique_ptr<reviewer::Reviewer> reviewer = make_reviewer(config);
-  ApprovalRoad road(config, reviewer.get(), audit.get());
+  if (terminal) terminal->close_slave();  // the command has it; its end is the pty's hang-up
+  People people(terminal.get(), std::chrono::seconds(config.review_timeout_s.value));
+  std::unique_ptr<ControlServer> control;
+  try {
+    control = std::make_unique<ControlServer>(people.queue());
+    control->start();
+  } catch (const std::exception& e) {
+    if (inv.verbosity >= 0)
+      std::fprintf(stderr, "warden: warning: %s; `warden approve` cannot reach this run\n",
+                   e.what());
+  }
+  Reviewers reviewers = make_reviewers(config, &people);
+  ApprovalRoad road(config, &reviewers, audit.get());
   std::unique_ptr<DnsStub> dns;
   std::unique_ptr<HoldLoop> holds;
   if (running->notify_fd() >= 0) {
@@ -278,26 +303,54 @@ int run_command(const Invocation& inv) {
       hs.dns = dns.get();
     }
     hs.skill_roots = skill_roots;
+    hs.untrusted = untrusted;
+    hs.unreachable.push_back(control_dir());
+    if (terminal) {
+      Terminal* t = terminal.get();
+      hs.open_tty = [t](int flags) { return t->reopen_slave(flags); };
+    }
     holds = std::make_unique<HoldLoop>(running->notify_fd(), std::move(hs));
+    HoldLoop* h = holds.get();
+    road.set_before_wait([h] { h->release_leadership(); });
     holds->start();
   }
+  if (terminal) terminal->start();
   running->start();
   for (;;) {
     pollfd fds[2] = {{running->event_fd(), POLLIN, 0}, {sfd, POLLIN, 0}};
     int n = ::poll(fds, sfd >= 0 ? 2 : 1, -1);
     if (n < 0 && errno == EINTR) continue;
-    if (fds[0].revents != 0) break;
+    if (fds[0].revents != 0) {
+      if (running->take_stop() == 0) break;
+      if (terminal) {
+        // Stopped from its terminal (^Z): give the user's terminal back and stop too, as
+        // sudo does; `fg` continues warden, which continues the command.
+        terminal->suspend();
+        ::raise(SIGTSTP);
+      }
+      continue;
+    }
     if (sfd >= 0 && (fds[1].revents & POLLIN) != 0) {
       signalfd_siginfo si{};
       while (::read(sfd, &si, sizeof si) == sizeof si) {
-        // The terminal's own signals (SI_KERNEL) already reached the command's process group.
-        if (si.ssi_code != SI_KERNEL) running->forward_signal(static_cast<int>(si.ssi_signo));
+        const int sig = static_cast<int>(si.ssi_signo);
+        if (terminal && sig == SIGWINCH) {
+          terminal->resize();  // the kernel tells the command
+          continue;
+        }
+        if (terminal && sig == SIGCONT) terminal->resume();
+        // Without a pty the terminal's own signals (SI_KERNEL) already reached the command's
+        // process group; with one, they are warden's alone.
+        if (terminal || si.ssi_code != SI_KERNEL) running->forward_signal(sig);
       }
     }
   }
   sandbox::ExitStatus st = running->wait();
-  holds.reset();  // the tree is gone: nothing is held any more
+  people.close();  // whatever still waits for an answer is moot: denied
+  holds.reset();   // the tree is gone: nothing is held any more
+  control.reset();
   dns.reset();
+  if (terminal) terminal->finish();
   if (sfd >= 0) ::close(sfd);
   if (!st.error.empty()) {
     std::fprintf(stderr, "warden: %s\n", st.error.c_str());

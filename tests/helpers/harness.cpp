@@ -8,6 +8,7 @@
 #include <pwd.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -53,6 +54,20 @@ Process::Process(const std::vector<std::string>& argv, const RunOptions& options
   int out[2], err[2];
   if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0)
     throw std::runtime_error("pipe");
+  int master = -1;
+  std::string slave_name;
+  if (options.use_pty) {
+    master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    char name[128];
+    if (master < 0 || ::grantpt(master) != 0 || ::unlockpt(master) != 0 ||
+        ::ptsname_r(master, name, sizeof name) != 0)
+      throw std::runtime_error("pty");
+    slave_name = name;
+    winsize ws{};
+    ws.ws_row = 40;
+    ws.ws_col = 120;
+    ::ioctl(master, TIOCSWINSZ, &ws);
+  }
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) {
     std::string s = *e;
@@ -80,12 +95,22 @@ Process::Process(const std::vector<std::string>& argv, const RunOptions& options
   }
   pid_ = ::fork();
   if (pid_ == 0) {
-    ::setpgid(0, 0);  // its own group: the test can signal the whole tree
+    if (master >= 0) {
+      // A session of its own whose controlling terminal is the pty, as in a terminal emulator.
+      ::setsid();
+      int slave = ::open(slave_name.c_str(), O_RDWR);
+      if (slave < 0 || ::ioctl(slave, TIOCSCTTY, 0) != 0) ::_exit(205);
+      for (int fd = 0; fd <= 2; ++fd) ::dup2(slave, fd);
+      if (slave > 2) ::close(slave);
+    }
+    if (master < 0) ::setpgid(0, 0);  // its own group: the test can signal the whole tree
     int devnull =
         ::open(options.stdin_path.empty() ? "/dev/null" : options.stdin_path.c_str(), O_RDONLY);
-    ::dup2(devnull, 0);
-    ::dup2(out[1], 1);
-    ::dup2(err[1], 2);
+    if (master < 0) {
+      ::dup2(devnull, 0);
+      ::dup2(out[1], 1);
+      ::dup2(err[1], 2);
+    }
     if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0) ::_exit(200);
     if (options.user) {
       if (::setgroups(0, nullptr) != 0 || ::setgid(options.user->second) != 0 ||
@@ -108,6 +133,16 @@ Process::Process(const std::vector<std::string>& argv, const RunOptions& options
   ::close(err[1]);
   out_ = out[0];
   err_ = err[0];
+  if (master >= 0) {
+    ::close(out_);
+    ::close(err_);
+    out_ = master;
+    err_ = -1;
+  }
+}
+
+void Process::send(const std::string& bytes) {
+  if (out_ >= 0) (void)!::write(out_, bytes.data(), bytes.size());
 }
 
 Process::~Process() {

@@ -26,6 +26,9 @@ struct RunOptions {
   // Start under a seccomp filter that already has a listener (as under syd or another warden).
   bool foreign_listener = false;
   std::string stdin_path;  // stdin from this file (read-only) instead of /dev/null
+  // Run on a pseudo-terminal (its controlling terminal, as fds 0-2): stdout and stderr both
+  // arrive in Result::out, and send() types.
+  bool use_pty = false;
 };
 
 class Process {
@@ -38,6 +41,9 @@ class Process {
   // Reads stdout until it contains `needle` (true) or the timeout/EOF (false).
   bool wait_for_output(const std::string& needle, int timeout_ms = 10000);
   Result finish();  // waits (killing it at the timeout) and collects all output
+  // use_pty: types bytes on the terminal.
+  void send(const std::string& bytes);
+  const std::string& output_so_far() const { return out_buf_; }
 
  private:
   pid_t pid_ = -1;

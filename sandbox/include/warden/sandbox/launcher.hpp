@@ -57,6 +57,9 @@ class Running {
   virtual int event_fd() const = 0;
   // Blocks until the command ended; returns its status.
   virtual ExitStatus wait() = 0;
+  // When event_fd() is readable because the command was stopped (job control on its terminal),
+  // consumes that report and returns the stop signal; otherwise 0 (it ended: call wait()).
+  virtual int take_stop() { return 0; }
 };
 
 class Launcher {

@@ -53,6 +53,9 @@ struct Spec {
   std::vector<std::string> argv;  // argv[0] is looked up in PATH of env
   std::string cwd;                // absolute
   std::vector<std::string> env;   // NAME=VALUE, the complete environment of the command
+  // A pseudo-terminal's slave that warden relays, or -1. The command gets it as its controlling
+  // terminal (in a new session) and in place of those of fds 0-2 that are terminals.
+  int terminal = -1;
 };
 
 }  // namespace warden::sandbox
