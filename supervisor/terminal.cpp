@@ -23,7 +23,7 @@ constexpr std::size_t kMaxHeld = 1 << 20;      // command output held back durin
 constexpr std::size_t kMaxPending = 64 << 10;  // user input not yet taken by the pty
 // Input that arrives this soon after a prompt appears is dropped: it was typed before the
 // person could read the prompt, or it is the terminal answering an escape sequence.
-constexpr auto kArmDelay = std::chrono::milliseconds(150);
+constexpr auto kArmDelay = std::chrono::milliseconds(250);
 
 [[noreturn]] void fail(const char* what) {
   throw std::system_error(errno, std::generic_category(), what);

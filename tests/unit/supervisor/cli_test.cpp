@@ -61,7 +61,11 @@ TEST(Cli, BadInputIsAPreciseUsageError) {
     return std::string("no error");
   };
   EXPECT_EQ(message({}), "missing command (try 'warden run -- COMMAND')");
-  EXPECT_EQ(message({"launch"}), "unknown command 'launch' (expected run, config or review)");
+  EXPECT_EQ(message({"launch"}),
+            "unknown command 'launch' (expected run, config, review, pending, approve or deny)");
+  EXPECT_EQ(message({"approve"}), "approve: missing request ID (see warden pending)");
+  EXPECT_EQ(message({"deny", "3", "4"}), "deny: unexpected argument '4'");
+  EXPECT_EQ(message({"deny", "3", "--always"}), "deny: unexpected argument '--always'");
   EXPECT_EQ(message({"run"}),
             "run: missing COMMAND (usage: warden run [OPTIONS] [--] COMMAND [ARG...])");
   EXPECT_EQ(message({"run", "--frobnicate", "x"}),
