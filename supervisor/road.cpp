@@ -1,5 +1,7 @@
 #include "road.hpp"
 
+#include "warden/reviewer/auto_review.hpp"
+
 #include "warden/policy/json.hpp"
 
 namespace warden::supervisor {
@@ -7,12 +9,6 @@ namespace warden::supervisor {
 namespace json = policy::json;
 
 namespace {
-
-// The deterministic auto_review stage.
-std::unique_ptr<reviewer::Reviewer> make_builtin_reviewer(const std::string& policy_text) {
-  (void)policy_text;
-  return nullptr;
-}
 
 policy::Decision deny(std::string reason, std::string rule = {}) {
   return {policy::Verdict::Deny, std::nullopt, std::move(reason), std::move(rule)};
@@ -167,10 +163,10 @@ std::string request_event(const policy::Request& req, const Outcome& outcome,
 Reviewers make_reviewers(const policy::Config& config, People* people) {
   Reviewers r;
   r.people = people;
-  std::string text = config.auto_review_policy.value;
-  if (!config.auto_review_extra_policy.value.empty())
-    text += "\n" + config.auto_review_extra_policy.value;
-  r.builtin = make_builtin_reviewer(text);
+  // A blank policy is the shipped default; extra_policy is appended to whichever is in force.
+  const std::string text = reviewer::effective_policy(config.auto_review_policy.value,
+                                                      config.auto_review_extra_policy.value);
+  r.builtin = std::make_unique<reviewer::AutoReview>(text);
   if (!config.reviewer_command.value.empty())
     r.external = std::make_unique<reviewer::ExternalCommand>(config.reviewer_command.value, text,
                                                              config.review_timeout_s.value);

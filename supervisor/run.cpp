@@ -23,6 +23,7 @@
 #include "warden/linux/launcher.hpp"
 #include "warden/policy/exec_rules.hpp"
 #include "warden/policy/json.hpp"
+#include "warden/reviewer/auto_review.hpp"
 #include "warden/reviewer/reviewer.hpp"
 
 extern char** environ;
@@ -182,7 +183,20 @@ int config_command(const Invocation& inv) {
   auto p = prepare(inv);
   if (!p) return kUsageError;
   std::string text = policy::to_toml(p->config);
+  // How auto_review reads the policy in force, line by line, and what it had to ignore.
+  const auto compiled = reviewer::compile_policy(
+      reviewer::effective_policy(p->config.auto_review_policy.value,
+                                 p->config.auto_review_extra_policy.value),
+      reviewer::default_home());
+  text += "\n# auto_review policy, as compiled";
+  text += p->config.auto_review_policy.value.find_first_not_of(" \t\r\n") == std::string::npos
+              ? " (the shipped default):\n"
+              : ":\n";
+  for (const auto& line : reviewer::render_policy(compiled)) text += "#   " + line + "\n";
   std::fwrite(text.data(), 1, text.size(), stdout);
+  if (inv.verbosity >= 0)
+    for (const auto& w : compiled.warnings)
+      std::fprintf(stderr, "warden: warning: [auto_review] policy %s\n", w.message.c_str());
   return 0;
 }
 

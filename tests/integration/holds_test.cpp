@@ -38,7 +38,8 @@ class Holds : public ::testing::Test {
     write_text(
         reviewer_,
         "#!/bin/sh\n"
-        "req=$(cat)\n"
+        // The policy text in force comes last; only the request is judged.
+        "req=$(sed 's/,\"policy\":.*$//')\n"
         "printf '%s\\n' \"$req\" >> " +
             (env_.home() / "seen.jsonl") +
             "\n"
