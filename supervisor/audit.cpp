@@ -1,6 +1,7 @@
 #include "audit.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -27,7 +28,14 @@ bool AuditLog::write(std::string line) {
   ssize_t n;
   do n = ::write(fd_, line.data(), line.size());
   while (n < 0 && errno == EINTR);
-  if (n == static_cast<ssize_t>(line.size())) return true;
+  if (n == static_cast<ssize_t>(line.size())) {
+    // Written into a file someone deleted is written nowhere anyone can read.
+    struct stat st {};
+    if (!owned_ || (::fstat(fd_, &st) == 0 && st.st_nlink > 0)) return true;
+    std::fprintf(stderr, "warden: audit log %s: the file was deleted; records are lost\n",
+                 path_.c_str());
+    return false;
+  }
   std::fprintf(stderr, "warden: audit log %s: record not written: %s\n", path_.c_str(),
                n < 0 ? std::strerror(errno) : "short write");
   return false;

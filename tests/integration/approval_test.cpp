@@ -354,5 +354,55 @@ TEST_F(Approval, UntrustedHoldsExecsThatAreNotKnownSafe) {
   EXPECT_TRUE(rules);
 }
 
+TEST_F(Approval, AutoReviewApprovesLowRiskAndEscalatesHighRiskToThePrompt) {
+  TempDir home("/var/tmp");
+  RunOptions o = options(true);
+  o.env.push_back("HOME=" + home.path());
+  Process p(argv(sh(write_cmd(outside_ / "build.log") + "; " + write_cmd(home / ".bashrc")),
+                 {"--reviewer", "auto_review"}),
+            o);
+  ASSERT_TRUE(p.wait_for_output("asks to write " + (home / ".bashrc"))) << p.output_so_far();
+  EXPECT_NE(p.output_so_far().find("auto_review escalated"), std::string::npos);
+  settle();
+  p.send("n");
+  auto r = p.finish();
+  EXPECT_EQ(count(r.out, "asks to"), 1u) << r.out;
+  EXPECT_TRUE(exists(outside_ / "build.log"));
+  EXPECT_FALSE(exists(home / ".bashrc"));
+  auto reqs = requests(audit_);
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[0].find("decided_by")->as_string(), "auto_review");
+  EXPECT_EQ(reqs[0].find("decision")->as_string(), "approve");
+  EXPECT_EQ(reqs[1].find("decided_by")->as_string(), "user");
+  EXPECT_EQ(reqs[1].find("decision")->as_string(), "deny");
+  EXPECT_EQ(reqs[1].find("risk")->as_string(), "high");
+}
+
+TEST_F(Approval, WithoutATerminalAnEscalationIsDenied) {
+  TempDir home("/var/tmp");
+  RunOptions o = options(false);
+  o.env.push_back("HOME=" + home.path());
+  auto r = run(argv({probe(), "write", home / ".bashrc"}, {"--reviewer", "auto_review"}), o);
+  EXPECT_EQ(r.out, "errno=EACCES\n") << r.err;
+  auto reqs = requests(audit_);
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_NE(reqs[0].find("reason")->as_string().find("no user terminal"), std::string::npos);
+}
+
+TEST_F(Approval, AnApprovalTheAuditLogCannotRecordIsADenial) {
+  const std::string yes = outside_ / "yes.sh";
+  write_text(yes, "#!/bin/sh\ncat >/dev/null; echo '{\"decision\":\"approve\"}'\n");
+  ::chmod(yes.c_str(), 0755);
+  Process p(argv(sh("sleep 1; " + write_cmd(outside_ / "a")),
+                 {"-c", "warden.reviewer_command=[\"" + yes + "\"]"}),
+            options(false));
+  std::this_thread::sleep_for(300ms);
+  ASSERT_EQ(::unlink(audit_.c_str()), 0);  // the log is deleted under warden's feet
+  auto r = p.finish();
+  EXPECT_EQ(r.out, "errno=EACCES\n") << r.err;
+  EXPECT_NE(r.err.find("the file was deleted"), std::string::npos) << r.err;
+  EXPECT_FALSE(exists(outside_ / "a"));
+}
+
 }  // namespace
 }  // namespace warden::test
