@@ -25,7 +25,7 @@ namespace {
 namespace json = policy::json;
 
 constexpr std::size_t kMaxLine = 512;
-constexpr int kClientTimeoutMs = 1000;  // a silent or slow peer is dropped, never waited on
+constexpr int kClientTimeoutMs = 250;  // a silent or slow peer is dropped, never waited on
 
 std::string readlink_str(const std::string& p) {
   char buf[256];

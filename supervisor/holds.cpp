@@ -254,6 +254,8 @@ namespace {
 thread_local bool t_leader = false;
 // The last answer on this thread was `k`: the denial is not delivered, the tree is killed.
 thread_local bool t_kill = false;
+// The call last asked about is no longer held (its process died meanwhile).
+thread_local bool t_gone = false;
 }  // namespace
 
 void HoldLoop::serve() {
@@ -341,7 +343,7 @@ int HoldLoop::place(int root_fd, Operand& op, bool creates) {
 }
 
 // Fills the fields every request from a held call shares, then takes the road.
-bool HoldLoop::ask(policy::Request req, pid_t pid, const Refusal& refusal) {
+bool HoldLoop::ask(policy::Request req, pid_t pid, std::uint64_t id, const Refusal& refusal) {
   req.id = std::to_string(next_id_++);
   req.pid = pid;
   req.command = read_cmdline(pid);
@@ -350,7 +352,10 @@ bool HoldLoop::ask(policy::Request req, pid_t pid, const Refusal& refusal) {
   if (!s_.intent.empty()) req.intent = s_.intent;
   Outcome out = s_.road->decide(req, refusal);
   t_kill = out.kill;
-  return out.approved();
+  // The asker may have died while a person thought: nothing is performed for a call that is
+  // no longer held, and nobody is killed for it.
+  t_gone = !listener_->valid(id);
+  return out.approved() && !t_gone;
 }
 
 bool HoldLoop::decide(const Target& t, const Call& c, const Operand& op) {
@@ -368,7 +373,7 @@ bool HoldLoop::decide(const Target& t, const Call& c, const Operand& op) {
       (broker::is_under(op.real, "/dev") && !broker::is_under(op.real, "/dev/shm")))
     refusal.reason = op.real + " belongs to the sandbox's own /proc, /sys or /dev";
   if (!op.protected_by.empty()) refusal.note = "protected: " + op.protected_by;
-  return ask(std::move(req), t.pid, refusal);
+  return ask(std::move(req), t.pid, c.n.id, refusal);
 }
 
 }  // namespace warden::supervisor
@@ -696,7 +701,8 @@ void HoldLoop::handle(const Notification& n) {
     }
     if (!all_inside) {
       if (!decide(t, c, *leaving)) {
-        if ((t_kill || s_.config->on_deny.value == policy::OnDeny::Kill) && s_.kill_tree) {
+        if ((t_kill || (s_.config->on_deny.value == policy::OnDeny::Kill && !t_gone)) &&
+            s_.kill_tree) {
           // No answer: the call stays held until SIGKILL takes the tree, so nothing after the
           // denied call runs.
           s_.kill_tree();
@@ -859,7 +865,7 @@ bool HoldLoop::decide_network(const Notification& n, const std::string& path,
   if (port >= 0) req.port = port;
   Refusal refusal;
   refusal.reason = std::move(forced_denial);
-  return ask(std::move(req), n.pid, refusal);
+  return ask(std::move(req), n.pid, n.id, refusal);
 }
 
 void HoldLoop::handle_connect(const Notification& n) {
@@ -1018,7 +1024,7 @@ void HoldLoop::connect_by_name(const Notification& n, int sockfd, int domain, in
 }
 
 void HoldLoop::deny_network(const Notification& n) {
-  if ((t_kill || s_.config->on_deny.value == policy::OnDeny::Kill) && s_.kill_tree) {
+  if ((t_kill || (s_.config->on_deny.value == policy::OnDeny::Kill && !t_gone)) && s_.kill_tree) {
     s_.kill_tree();
     return;
   }
@@ -1138,7 +1144,7 @@ void HoldLoop::handle_exec(const Notification& n) {
     refusal.gate_prefix = untrusted_why + "; ";
     refusal.note = untrusted_why;
   }
-  const bool approved = ask(std::move(req), n.pid, refusal);
+  const bool approved = ask(std::move(req), n.pid, n.id, refusal);
   {
     std::lock_guard lk(last_exec_mutex_);
     last_exec_ = {n.pid, real, argv, approved};

@@ -58,7 +58,7 @@ class HoldLoop {
   struct Operand;
   struct Call;
   int place(int root_fd, Operand& op, bool creates);
-  bool ask(policy::Request req, pid_t pid, const Refusal& refusal);
+  bool ask(policy::Request req, pid_t pid, std::uint64_t id, const Refusal& refusal);
   bool decide(const Target& t, const Call& c, const Operand& op);
   // Performs the call on the resolved operands; returns the syscall's result (>= 0) or -errno.
   // An open's result is a new fd in warden, installed in the target by the caller.

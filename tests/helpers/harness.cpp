@@ -30,24 +30,41 @@ const char* warden() {
 }
 // The sandbox's /tmp is private, so a build tree under the host's /tmp is invisible inside it:
 // the probe runs from a copy under /var/tmp, made once per test process.
+namespace {
+// /tmp is private inside the sandbox (and a CI checkout may live there): helper programs are
+// copied to /var/tmp, which the sandbox sees read-only.
+std::string visible_copy(const char* built, const char* name) {
+  char dir[] = "/var/tmp/warden-helper-XXXXXX";
+  if (::mkdtemp(dir) == nullptr) throw std::runtime_error("mkdtemp /var/tmp");
+  ::chmod(dir, 0755);
+  std::string copy = std::string(dir) + "/" + name;
+  {
+    std::ifstream in(built, std::ios::binary);
+    std::ofstream out(copy, std::ios::binary);
+    out << in.rdbuf();
+  }
+  ::chmod(copy.c_str(), 0755);
+  static std::vector<std::string> cleanup;
+  if (cleanup.empty())
+    std::atexit([] {
+      for (const auto& d : cleanup) (void)std::system(("rm -rf " + d).c_str());
+    });
+  cleanup.push_back(dir);
+  return copy;
+}
+}  // namespace
+
 const char* probe() {
-  static const std::string path = [] {
-    char dir[] = "/var/tmp/warden-probe-XXXXXX";
-    if (::mkdtemp(dir) == nullptr) throw std::runtime_error("mkdtemp /var/tmp");
-    ::chmod(dir, 0755);
-    std::string copy = std::string(dir) + "/warden-probe";
-    {
-      std::ifstream in(WARDEN_PROBE, std::ios::binary);
-      std::ofstream out(copy, std::ios::binary);
-      out << in.rdbuf();
-    }
-    ::chmod(copy.c_str(), 0755);
-    static std::string cleanup_dir = dir;
-    std::atexit([] { (void)std::system(("rm -rf " + cleanup_dir).c_str()); });
-    return copy;
-  }();
+  static const std::string path = visible_copy(WARDEN_PROBE, "warden-probe");
   return path.c_str();
 }
+
+#ifdef WARDEN_STORM
+const char* storm() {
+  static const std::string path = visible_copy(WARDEN_STORM, "warden-storm");
+  return path.c_str();
+}
+#endif
 
 Process::Process(const std::vector<std::string>& argv, const RunOptions& options)
     : timeout_s_(options.timeout_s) {

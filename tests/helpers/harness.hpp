@@ -76,6 +76,7 @@ bool exists(const std::string& path);
 
 const char* warden();
 const char* probe();
+const char* storm();  // many processes and threads crossing at once (tests/helpers/storm.cpp)
 
 // WARDEN_TEST_USER names an unprivileged user for the tests that must also pass without root;
 // available only when the tests run as root.
