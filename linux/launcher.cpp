@@ -4,6 +4,8 @@
 // for the word to go, forks the command, reaps orphans and forwards signals. When the command
 // exits, init reports its status and exits, and the kernel kills whatever is left in the pid
 // namespace. When warden dies, PDEATHSIG kills init, which takes the namespace with it.
+// Limits: init starts inside a cgroup of the run's own when one can be made (cgroup.cpp), and
+// sets RLIMIT_NPROC, which its user namespace makes a count of the sandbox's processes alone.
 #include "warden/linux/launcher.hpp"
 
 #include <fcntl.h>
@@ -13,6 +15,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -23,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "cgroup.hpp"
 #include "internal.hpp"
 
 namespace warden::linux_backend {
@@ -146,6 +150,8 @@ struct ChildContext {
   uid_t uid;
   gid_t gid;
   int sock = -1;
+  int cgroup_fd = -1;  // warden's; init closes its copy
+  rlim_t nproc = 0;    // RLIMIT_NPROC for the tree; 0: none
   std::vector<char*> argv, envp;
   std::vector<std::string> path_dirs;  // PATH of the command's environment
 };
@@ -180,8 +186,16 @@ int exec_command(const ChildContext& c) {
   std::vector<sandbox::Layer> layers;
   int listener = -1;
   int dns = -1;
+  if (c.cgroup_fd >= 0) ::close(c.cgroup_fd);
   try {
     if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail_errno("init", "PR_SET_PDEATHSIG");
+    if (c.nproc > 0) {
+      // Hard as well as soft: raising the hard limit again takes CAP_SYS_RESOURCE in the
+      // initial user namespace, which nothing in the sandbox has. Since Linux 5.14 the count is
+      // per user namespace, so only the sandbox's own processes count against it.
+      const rlimit rl{c.nproc, c.nproc};
+      if (::setrlimit(RLIMIT_NPROC, &rl) != 0) fail_errno("limits", "setrlimit RLIMIT_NPROC");
+    }
     if (c.isolate) {
       write_file("/proc/self/setgroups", "deny");
       write_file("/proc/self/uid_map",
@@ -297,14 +311,16 @@ int exec_command(const ChildContext& c) {
 class LinuxRunning : public sandbox::Running {
  public:
   LinuxRunning(pid_t pid, int pidfd, int sock, int listener, int dns,
-               std::vector<sandbox::Layer> layers, std::string cmd)
+               std::vector<sandbox::Layer> layers, std::string cmd,
+               std::unique_ptr<RunCgroup> cgroup)
       : pid_(pid),
         pidfd_(pidfd),
         sock_(sock),
         listener_(listener),
         dns_(dns),
         layers_(std::move(layers)),
-        cmd_(std::move(cmd)) {}
+        cmd_(std::move(cmd)),
+        cgroup_(std::move(cgroup)) {}
   ~LinuxRunning() override {
     if (!reaped_) {
       kill_tree();
@@ -338,6 +354,7 @@ class LinuxRunning : public sandbox::Running {
     std::string m;
     bool got = recv_msg(sock_, m);
     int init_status = reap();
+    if (cgroup_) cgroup_->remove();  // the tree is gone with init
     if (got && m[0] == kExit) {
       int status = body_int(m);
       st.signaled = WIFSIGNALED(status);
@@ -375,8 +392,30 @@ class LinuxRunning : public sandbox::Running {
   int dns_;
   std::vector<sandbox::Layer> layers_;
   std::string cmd_;
+  std::unique_ptr<RunCgroup> cgroup_;  // removed by wait(), or after the destructor's reap
   bool reaped_ = false;
 };
+
+// What limits the tree, for -v and the audit start event.
+sandbox::Layer limits_layer(const sandbox::Limits& l, const RunCgroup* cgroup,
+                            const std::string& no_cgroup, rlim_t nproc) {
+  if (cgroup) return {"limits", true, cgroup->describe()};
+  if (l.max_processes <= 0) return {"limits", false, "none asked for"};
+  const std::string n = std::to_string(l.max_processes);
+  // RLIMIT_NPROC never binds a process whose real uid is the initial namespace's root.
+  if (nproc > 0 && ::getuid() != 0)
+    return {"limits", true,
+            "RLIMIT_NPROC=" + std::to_string(nproc) + " (no delegated cgroup: " + no_cgroup + ")"};
+  if (nproc > 0)
+    return {"limits", false,
+            "max_processes=" + n +
+                " not enforced: RLIMIT_NPROC does not apply to root (uid 0), and no cgroup: " +
+                no_cgroup};
+  return {"limits", false,
+          "max_processes=" + n + " not enforced: no cgroup (" + no_cgroup +
+              "), and RLIMIT_NPROC outside a user namespace would count all of the user's "
+              "processes"};
+}
 
 class LinuxLauncher : public sandbox::Launcher {
  public:
@@ -404,6 +443,39 @@ class LinuxLauncher : public sandbox::Launcher {
       }
       c.filter = build_filter(spec.holds);
     }
+
+    // Limits. A memory or CPU limit is asked for explicitly: without a cgroup to apply it the
+    // command does not run. The process limit is a default: RLIMIT_NPROC stands in for it.
+    const sandbox::Limits& limits = spec.limits;
+    std::vector<std::string> explicit_limits;
+    if (limits.memory_max_bytes > 0)
+      explicit_limits.push_back("memory_max = " + size_text(limits.memory_max_bytes));
+    if (limits.cpu_max > 0) {
+      std::string cpus = std::to_string(limits.cpu_max);
+      cpus.erase(cpus.find_last_not_of('0') + 1);
+      if (cpus.back() == '.') cpus.pop_back();
+      explicit_limits.push_back("cpu_max = " + cpus);
+    }
+    auto [cgroup, no_cgroup] = RunCgroup::create(limits);
+    if (!cgroup && !explicit_limits.empty()) {
+      std::string asked;
+      for (const auto& e : explicit_limits) asked += (asked.empty() ? "" : " and ") + e;
+      throw sandbox::SetupError(
+          "limits",
+          asked + " needs a cgroup v2 that warden may manage, and there is none: " + no_cgroup,
+          "run warden in a cgroup delegated to it, e.g. `systemd-run --user --scope -p "
+          "Delegate=yes warden run ...` (as root: `systemd-run --scope -p Delegate=yes ...`); the "
+          "memory and cpu controllers must be on cgroup v2 (systemd.unified_cgroup_hierarchy=1 on "
+          "a hybrid system); or leave warden.memory_max and warden.cpu_max unset");
+    }
+    // Without a user namespace the count would be all of the user's processes on the host.
+    if (c.isolate && limits.max_processes > 0) {
+      rlimit rl{};
+      ::getrlimit(RLIMIT_NPROC, &rl);
+      c.nproc = static_cast<rlim_t>(limits.max_processes);
+      if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < c.nproc) c.nproc = rl.rlim_max;
+    }
+    if (cgroup) c.cgroup_fd = cgroup->clone_fd();
     for (const auto& a : spec.argv) c.argv.push_back(const_cast<char*>(a.c_str()));
     c.argv.push_back(nullptr);
     std::string path = "/usr/local/bin:/usr/bin:/bin";
@@ -433,20 +505,47 @@ class LinuxLauncher : public sandbox::Launcher {
     }
     args.pidfd = reinterpret_cast<std::uint64_t>(&pidfd);
     args.exit_signal = SIGCHLD;
+    if (c.cgroup_fd >= 0) {
+      // Started in the run's cgroup: no moment where the tree runs outside it (Linux 5.7).
+      args.flags |= CLONE_INTO_CGROUP;
+      args.cgroup = static_cast<std::uint64_t>(c.cgroup_fd);
+    }
     // A raw clone3 is a fork: warden is single-threaded here, so the copy is consistent.
     long pid = ::syscall(SYS_clone3, &args, sizeof args);
+    if (pid < 0 && c.cgroup_fd >= 0 && explicit_limits.empty()) {
+      // Perhaps the cgroup (delegation rules) rather than the namespaces: the process limit
+      // falls back to RLIMIT_NPROC; if the namespaces fail again, that error stands.
+      no_cgroup = "clone3 into " + cgroup->path() + ": " + std::strerror(errno);
+      cgroup.reset();
+      c.cgroup_fd = -1;
+      args.flags &= ~static_cast<std::uint64_t>(CLONE_INTO_CGROUP);
+      args.cgroup = 0;
+      pid = ::syscall(SYS_clone3, &args, sizeof args);
+    }
     if (pid < 0) {
       int err = errno;
       ::close(sv[0]);
       ::close(sv[1]);
-      throw sandbox::SetupError("namespaces", std::string("clone3: ") + std::strerror(err),
-                                userns_hint(err));
+      // With a memory or CPU limit the cgroup may be the cause as well: both are named.
+      throw sandbox::SetupError(
+          "namespaces",
+          (c.cgroup_fd >= 0 ? "clone3 (into cgroup " + cgroup->path() + ")" : "clone3") + ": " +
+              std::strerror(err),
+          userns_hint(err));
     }
     if (pid == 0) {
       ::close(sv[0]);
       run_init(c);
     }
     ::close(sv[1]);
+    if (cgroup && cgroup->clone_fd() < 0) {
+      // cgroup v1 has no CLONE_INTO_CGROUP: init is moved in before it forks the command.
+      std::string why;
+      if (!cgroup->attach(static_cast<pid_t>(pid), why)) {
+        no_cgroup = why;
+        cgroup.reset();
+      }
+    }
     std::string m;
     if (!recv_msg(sv[0], m) || m[0] != kReady) {
       siginfo_t si{};
@@ -484,8 +583,9 @@ class LinuxLauncher : public sandbox::Launcher {
     const int listener = taken[0], dns = taken[1];
     auto layers = decode_layers(std::string_view(m).substr(1 + sizeof numbers));
     if (!c.isolate) layers.push_back({"sandbox", false, "danger-full-access: no isolation"});
+    layers.push_back(limits_layer(limits, cgroup.get(), no_cgroup, c.nproc));
     return std::make_unique<LinuxRunning>(static_cast<pid_t>(pid), pidfd, sv[0], listener, dns,
-                                          std::move(layers), spec.argv[0]);
+                                          std::move(layers), spec.argv[0], std::move(cgroup));
   }
 };
 

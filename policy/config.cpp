@@ -36,8 +36,10 @@ const std::vector<std::string> kSkillRoots = {"~/.codex/skills", "~/.warden/skil
 const std::vector<std::string> kExecRules = {"~/.warden/rules/*.rules", "~/.codex/rules/*.rules"};
 
 const std::vector<std::string> kWardenKeys = {
-    "deny_read", "protected",  "network_allow",    "skill_roots",     "exec_rules",
-    "on_deny",   "hold_reads", "review_timeout_s", "reviewer_command"};
+    "deny_read",  "protected",        "network_allow",    "skill_roots",   "exec_rules", "on_deny",
+    "hold_reads", "review_timeout_s", "reviewer_command", "max_processes", "memory_max", "cpu_max"};
+// PID_MAX_LIMIT: the most tasks a kernel can have at once, and the most pids.max takes.
+constexpr std::int64_t kMaxProcesses = 4194304;
 const std::vector<std::string> kWorkspaceWriteKeys = {
     "writable_roots", "network_access", "exclude_tmpdir_env_var", "exclude_slash_tmp"};
 
@@ -264,6 +266,17 @@ class Applier {
           fail(v.arr[0].source, k + ": expected a program name first, got \"\"");
         }
         cfg_.reviewer_command = {std::move(argv), v.source};
+      } else if (e.key == "max_processes") {
+        std::int64_t n = get_int(v, k);
+        if (n < 1 || n > kMaxProcesses) {
+          fail(v.source, k + ": expected a number of processes from 1 to " +
+                             std::to_string(kMaxProcesses) + ", got " + std::to_string(n));
+        }
+        cfg_.max_processes = {n, v.source};
+      } else if (e.key == "memory_max") {
+        cfg_.memory_max = {get_memory_size(v, k), v.source};
+      } else if (e.key == "cpu_max") {
+        cfg_.cpu_max = {get_cpus(v, k), v.source};
       } else {
         // warden's own table: no Codex key can land here, so an unknown key is a mistake.
         fail(e.key_source, "unknown key " + k + "; expected one of " + join(kWardenKeys));
@@ -350,12 +363,24 @@ Config load_config(const LoadOptions& opt) {
     }
   }
   Val overrides = Val::table({});
+  // `-c approval_policy.granular.rules=false` edits one key of the table in force (the other
+  // four stay as the layers below set them), rather than stating an incomplete table.
+  struct GranularEdit {
+    std::string name;
+    Val value;
+    Source at;
+  };
+  std::vector<GranularEdit> granular_edits;
   for (const std::string& o : opt.overrides) {
     const Source at{"", 0, 0, "-c " + o};
     const auto eq = o.find('=');
     if (eq == std::string::npos) fail(at, "expected KEY=VALUE");
     const auto key = parse_key(o.substr(0, eq), at);
     Val value = parse_value(o.substr(eq + 1), at);
+    if (key.size() == 3 && key[0] == "approval_policy" && key[1] == "granular") {
+      granular_edits.push_back({key[2], std::move(value), at});
+      continue;
+    }
     if (key[0] != "profile" && key[0] != "profiles") set_path(overrides, key, value, at);
     set_path(root, key, std::move(value), at);
   }
@@ -401,6 +426,22 @@ Config load_config(const LoadOptions& opt) {
   }
   if (selected) apply.layer(*selected, "profiles." + toml_key(*name) + ".");
   apply.layer(overrides, "");
+  for (const GranularEdit& e : granular_edits) {
+    ApprovalPolicy ap = cfg.approval_policy.value;
+    bool* member = e.name == "sandbox_approval"      ? &ap.granular.sandbox_approval
+                   : e.name == "rules"               ? &ap.granular.rules
+                   : e.name == "mcp_elicitations"    ? &ap.granular.mcp_elicitations
+                   : e.name == "request_permissions" ? &ap.granular.request_permissions
+                   : e.name == "skill_approval"      ? &ap.granular.skill_approval
+                                                     : nullptr;
+    if (member == nullptr)
+      fail(e.at, "approval_policy.granular: unknown key " + toml_key(e.name) +
+                     "; expected sandbox_approval, rules, mcp_elicitations, request_permissions "
+                     "or skill_approval");
+    *member = get_bool(e.value, "approval_policy.granular." + e.name);
+    ap.kind = ApprovalKind::Granular;
+    cfg.approval_policy = {ap, e.at};
+  }
   for (const LoadOptions::Flag& f : opt.flags) {
     const Source at{"", 0, 0, f.flag};
     Val layer = Val::table(at);

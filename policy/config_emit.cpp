@@ -156,6 +156,9 @@ std::string to_toml(const Config& c) {
   e.key("hold_reads", boolean(c.hold_reads.value), c.hold_reads.source);
   e.key("review_timeout_s", std::to_string(c.review_timeout_s.value), c.review_timeout_s.source);
   e.list("reviewer_command", c.reviewer_command);
+  e.key("max_processes", std::to_string(c.max_processes.value), c.max_processes.source);
+  e.key("memory_max", quote(memory_size_text(c.memory_max.value)), c.memory_max.source);
+  e.key("cpu_max", number_text(c.cpu_max.value), c.cpu_max.source);
   return e.str();
 }
 

@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -344,6 +346,100 @@ std::vector<std::string> get_strings(const Val& v, const std::string& key) {
     out.push_back(e.s);
   }
   return out;
+}
+
+std::uint64_t get_memory_size(const Val& v, const std::string& key) {
+  static const std::string kExpected =
+      ": expected a size such as \"512M\", \"4G\" or \"1073741824\" (bytes; K, M, G, T are "
+      "powers of 1024), or \"\" for no limit, got ";
+  // Below this nothing runs at all; a typo ("64" for "64M") should not look like a working limit.
+  constexpr std::uint64_t kMin = 1 << 20;
+  std::uint64_t bytes = 0;
+  if (v.type == VType::Integer) {
+    if (v.i < 0) fail(v.source, key + kExpected + std::to_string(v.i));
+    bytes = static_cast<std::uint64_t>(v.i);
+  } else if (v.type == VType::String) {
+    if (v.s.empty()) return 0;
+    std::string_view digits = v.s;
+    unsigned shift = 0;
+    switch (digits.back()) {
+      case 'K':
+      case 'k':
+        shift = 10;
+        break;
+      case 'M':
+      case 'm':
+        shift = 20;
+        break;
+      case 'G':
+      case 'g':
+        shift = 30;
+        break;
+      case 'T':
+      case 't':
+        shift = 40;
+        break;
+      default:
+        break;
+    }
+    if (shift != 0) digits.remove_suffix(1);
+    std::uint64_t n = 0;
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    if (digits.empty() || ec == std::errc::invalid_argument || end != digits.data() + digits.size())
+      fail(v.source, key + kExpected + quote(v.s));
+    if (ec == std::errc::result_out_of_range || (n << shift) >> shift != n ||
+        (n << shift) > static_cast<std::uint64_t>(INT64_MAX))
+      fail(v.source, key + ": " + quote(v.s) + " is too large");
+    bytes = n << shift;
+  } else {
+    fail(v.source, key + kExpected + got(v));
+  }
+  if (bytes < kMin) {
+    fail(v.source, key + ": expected at least 1M (1048576 bytes), or \"\" for no limit, got " +
+                       (v.type == VType::String ? quote(v.s) : std::to_string(v.i)));
+  }
+  return bytes;
+}
+
+std::string memory_size_text(std::uint64_t bytes) {
+  if (bytes == 0) return "";
+  static constexpr struct {
+    unsigned shift;
+    char suffix;
+  } kUnits[] = {{40, 'T'}, {30, 'G'}, {20, 'M'}, {10, 'K'}};
+  for (const auto& u : kUnits) {
+    if (bytes % (std::uint64_t{1} << u.shift) == 0)
+      return std::to_string(bytes >> u.shift) + u.suffix;
+  }
+  return std::to_string(bytes);
+}
+
+double get_cpus(const Val& v, const std::string& key) {
+  static const std::string kExpected =
+      ": expected a number of CPUs from 0.01 to 4096 (1.5: one and a half), or 0 for no limit, "
+      "got ";
+  double d = 0;
+  if (v.type == VType::Integer) {
+    d = static_cast<double>(v.i);
+  } else if (v.type == VType::Float) {
+    d = v.f;
+  } else {
+    fail(v.source, key + kExpected + got(v));
+  }
+  // The kernel's smallest CFS quota is 1 ms of each 100 ms period: 0.01 CPU.
+  if (!std::isfinite(d) || d < 0 || d > 4096 || (d > 0 && d < 0.01)) {
+    fail(v.source,
+         key + kExpected + (v.type == VType::Integer ? std::to_string(v.i) : number_text(v.f)));
+  }
+  return d;
+}
+
+std::string number_text(double d) {
+  if (std::isnan(d)) return "nan";
+  if (std::isinf(d)) return d < 0 ? "-inf" : "inf";
+  char buf[64];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
+  return ec == std::errc() ? std::string(buf, end) : std::to_string(d);
 }
 
 std::optional<std::string> expand_home(const std::string& path, const std::string& home) {

@@ -75,6 +75,16 @@ std::int64_t get_int(const Val& v, const std::string& key);
 const Val& get_table(const Val& v, const std::string& key);
 std::vector<std::string> get_strings(const Val& v, const std::string& key);
 
+// Resource sizes: "4G", "512M", "1073741824" (K, M, G, T: powers of 1024, either case) or an
+// integer of bytes; "" is 0 (no limit). Fails with "<source>: <key>: expected ...".
+std::uint64_t get_memory_size(const Val& v, const std::string& key);
+// The shortest text that reads back as the same size: "4G", "1536M", "1000000"; "" for 0.
+std::string memory_size_text(std::uint64_t bytes);
+// A number of CPUs, integer or float: 0 (no limit) or 0.01 to 4096.
+double get_cpus(const Val& v, const std::string& key);
+// The shortest decimal that reads back as the same double ("1.5", "0", "2").
+std::string number_text(double d);
+
 // Path lists: non-empty strings, `~` and `~/...` expanded with home, optionally absolute.
 std::vector<std::string> get_paths(const Val& v, const std::string& key, const std::string& home,
                                    bool expand_tilde, bool require_absolute);

@@ -158,6 +158,9 @@ sandbox::Spec build_spec(const policy::Config& config, const RunContext& context
   spec.deny_read = config.deny_read.value;
   spec.network = spec.mode == sandbox::Mode::FullAccess || (write && config.network_access.value);
   spec.holds.reads = config.hold_reads.value;
+  spec.limits.max_processes = config.max_processes.value;
+  spec.limits.memory_max_bytes = config.memory_max.value;
+  spec.limits.cpu_max = config.cpu_max.value;
   return spec;
 }
 

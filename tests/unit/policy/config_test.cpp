@@ -336,6 +336,31 @@ approval_policy = "never"
   EXPECT_TRUE(c.approval_policy.value.granular.skill_approval);
 }
 
+TEST_F(ConfigTest, DashCEditsOneGranularKeyOfTheTableInForce) {
+  config(
+      R"(approval_policy = { granular = { sandbox_approval = true, rules = true, mcp_elicitations = true } }
+)");
+  opt.overrides = {"approval_policy.granular.rules=false"};
+  Config c = load();
+  EXPECT_EQ(c.approval_policy.value.kind, ApprovalKind::Granular);
+  EXPECT_TRUE(c.approval_policy.value.granular.sandbox_approval);
+  EXPECT_FALSE(c.approval_policy.value.granular.rules);
+  EXPECT_TRUE(c.approval_policy.value.granular.mcp_elicitations);
+  EXPECT_FALSE(c.approval_policy.value.granular.skill_approval);  // omitted: false
+  EXPECT_EQ(c.approval_policy.source.describe(), "-c approval_policy.granular.rules=false");
+  // From a legacy mode: its table (never = all false) is the starting point.
+  config("approval_policy = \"never\"\n");
+  opt.overrides = {"approval_policy.granular.sandbox_approval=true"};
+  c = load();
+  EXPECT_EQ(c.approval_policy.value.kind, ApprovalKind::Granular);
+  EXPECT_TRUE(c.approval_policy.value.granular.sandbox_approval);
+  EXPECT_FALSE(c.approval_policy.value.granular.rules);
+  opt.overrides = {"approval_policy.granular.sandbox=true"};
+  EXPECT_NE(error().find("unknown key sandbox"), std::string::npos) << error();
+  opt.overrides = {"approval_policy.granular.rules=maybe"};
+  EXPECT_NE(error().find("approval_policy.granular.rules"), std::string::npos) << error();
+}
+
 // ---- -c
 
 TEST_F(ConfigTest, DashCDottedKeysAndTomlValues) {
@@ -597,7 +622,8 @@ TEST_F(ConfigTest, UnknownWardenKeyIsAnError) {
   EXPECT_EQ(error(), path +
                          ":3:1: unknown key warden.foo; expected one of deny_read, protected, "
                          "network_allow, skill_roots, exec_rules, on_deny, hold_reads, "
-                         "review_timeout_s, reviewer_command");
+                         "review_timeout_s, reviewer_command, max_processes, memory_max, "
+                         "cpu_max");
   // Inside a profile, even one that is not selected.
   path = config("[profiles.ci.warden]\nhold_read = true\n");
   EXPECT_PREFIX(error(), path + ":2:1: unknown key profiles.ci.warden.hold_read; expected one of");

@@ -83,7 +83,7 @@ struct Config {
   Sourced<std::string> auto_review_extra_policy;
 
   // [warden]
-  Sourced<std::vector<std::string>> deny_read;       // ~ expanded; requirements' entries appended
+  Sourced<std::vector<std::string>> deny_read;        // ~ expanded; requirements' entries appended
   Sourced<std::vector<std::string>> protected_paths;  // relative names, as written
   Sourced<std::vector<std::string>> network_allow;
   Sourced<std::vector<std::string>> skill_roots;  // ~ expanded
@@ -92,11 +92,15 @@ struct Config {
   Sourced<bool> hold_reads{false, {}};
   Sourced<std::int64_t> review_timeout_s{60, {}};
   Sourced<std::vector<std::string>> reviewer_command;
+  // Resource limits of the sandboxed tree. A fork bomb is contained by default.
+  Sourced<std::int64_t> max_processes{4096, {}};
+  Sourced<std::uint64_t> memory_max{0, {}};  // bytes; 0: no limit (written "" in the file)
+  Sourced<double> cpu_max{0, {}};            // CPUs; 0: no limit
 
   // From managed requirements.
   std::vector<RequiredPrefixRule> required_prefix_rules;
   Sourced<std::vector<std::string>> required_deny_read;  // already appended to deny_read
-  std::vector<std::string> allowed_approval_policies;  // empty: no constraint
+  std::vector<std::string> allowed_approval_policies;    // empty: no constraint
   std::vector<std::string> allowed_sandbox_modes;
   std::vector<std::string> allowed_approvals_reviewers;
 

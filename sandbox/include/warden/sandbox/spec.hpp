@@ -2,6 +2,7 @@
 // linux/ and macos/ turn a Spec into kernel (or Seatbelt) enforcement.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,15 @@ struct Holds {
   bool dns = false;
 };
 
+// Resource limits for the whole sandboxed tree (config: [warden] max_processes, memory_max,
+// cpu_max). Linux: a cgroup of the run's own where one can be made, else RLIMIT_NPROC for the
+// process count; a memory or CPU limit that cannot be applied is a set-up error.
+struct Limits {
+  std::int64_t max_processes = 4096;   // tasks at once, init included; 0: none
+  std::uint64_t memory_max_bytes = 0;  // 0: none
+  double cpu_max = 0;                  // CPUs (1.5 = one and a half); 0: none
+};
+
 struct Spec {
   Mode mode = Mode::WorkspaceWrite;
   // Absolute, normalised paths. The workspace is writable in workspace-write and readable
@@ -49,6 +59,7 @@ struct Spec {
   bool network = false;
 
   Holds holds;
+  Limits limits;
 
   std::vector<std::string> argv;  // argv[0] is looked up in PATH of env
   std::string cwd;                // absolute
