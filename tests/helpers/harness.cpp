@@ -59,6 +59,11 @@ const char* probe() {
   return path.c_str();
 }
 
+const char* warden_visible() {
+  static const std::string path = visible_copy(WARDEN_BIN, "warden");
+  return path.c_str();
+}
+
 #ifdef WARDEN_STORM
 const char* storm() {
   static const std::string path = visible_copy(WARDEN_STORM, "warden-storm");

@@ -76,6 +76,8 @@ bool exists(const std::string& path);
 
 const char* warden();
 const char* probe();
+// A copy of warden the sandbox can see (the build dir may be under the host's /tmp).
+const char* warden_visible();
 const char* storm();  // many processes and threads crossing at once (tests/helpers/storm.cpp)
 
 // WARDEN_TEST_USER names an unprivileged user for the tests that must also pass without root;

@@ -274,7 +274,8 @@ TEST_F(Approval, ManyPendingAtOnceAreAllAnswered) {
 
 TEST_F(Approval, TheSandboxCannotApproveItsOwnRequest) {
   // Inside, the command asks and then tries to answer for itself with the same warden.
-  const std::string script = write_cmd(outside_ / "a") + " & sleep 1; " + std::string(warden()) +
+  const std::string script = write_cmd(outside_ / "a") + " & sleep 1; " +
+                             std::string(warden_visible()) +
                              " approve 1; echo SELF-APPROVE-EXIT=$?; wait";
   Process p(argv(sh(script), {"--review-timeout", "4"}), options(false));
   auto r = p.finish();
