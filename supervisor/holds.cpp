@@ -19,6 +19,7 @@
 #include <cstdio>
 
 #include <cerrno>
+#include <climits>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -227,6 +228,13 @@ HoldLoop::HoldLoop(int listener_fd, HoldSettings settings)
   if (spec.tmp_writable) writable_.push_back("/tmp");
   writable_.push_back("/dev/shm");
   host_root_ = ::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  // What the masks cover: each deny_read entry as written and where it really is (a symlinked
+  // entry is masked at its target).
+  for (const auto& d : spec.deny_read) {
+    masked_.push_back(d);
+    char real[PATH_MAX];
+    if (::realpath(d.c_str(), real) != nullptr && d != real) masked_.emplace_back(real);
+  }
   stop_fd_ = ::eventfd(0, EFD_CLOEXEC);
 }
 
@@ -652,9 +660,15 @@ void HoldLoop::handle(const Notification& n) {
       struct stat st {};
       const bool writes = (c.flags & O_ACCMODE) != O_RDONLY || (c.flags & O_TRUNC) != 0;
       if (::fstat(probe.get(), &st) != 0) return listener_->reply_error(n.id, errno);
-      if (writes && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) &&
-          !under_any(readlink_str("/proc/self/fd/" + std::to_string(probe.get())), writable_))
-        return listener_->reply_error(n.id, EACCES);
+      // Named FIFOs too: a host FIFO opened read-only must not come back writable. Only
+      // anonymous pipes ("pipe:[N]") and character devices (the terminal, /dev/null; device
+      // nodes elsewhere are on nodev mounts) have no such place to check.
+      if (writes && !S_ISCHR(st.st_mode)) {
+        const std::string where = readlink_str("/proc/self/fd/" + std::to_string(probe.get()));
+        if ((S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || where.rfind('/', 0) == 0) &&
+            !under_any(where, writable_))
+          return listener_->reply_error(n.id, EACCES);
+      }
       if (S_ISFIFO(st.st_mode) && (c.flags & O_NONBLOCK) == 0)
         return open_fifo_later(c, std::move(probe));  // a pipe whose writer is gone blocks
       int fd = ::open(("/proc/self/fd/" + std::to_string(probe.get())).c_str(),
@@ -688,6 +702,17 @@ void HoldLoop::handle(const Notification& n) {
       if (err != 0) return listener_->reply_error(n.id, err);
       bool moves = (c.count == 2 && i == 0 && c.n.nr != __NR_link && c.n.nr != __NR_linkat) ||
                    c.n.nr == __NR_rmdir || (c.n.nr == __NR_unlinkat && (c.flags & AT_REMOVEDIR));
+      // A deny_read mask is a mount point in the sandbox, which the kernel would not let move
+      // or go (EBUSY); warden renames and unlinks in its own view, where it is not one. Moving
+      // a masked path (or a directory above one) would unmask it for the next run; removing
+      // or replacing it would destroy the user's secret.
+      const bool renames =
+          c.n.nr == __NR_rename || c.n.nr == __NR_renameat || c.n.nr == __NR_renameat2;
+      const bool removes = c.n.nr == __NR_unlink || c.n.nr == __NR_unlinkat || c.n.nr == __NR_rmdir;
+      if (renames || removes) {
+        for (const auto& masked : masked_)
+          if (broker::is_under(masked, ops[i].real)) return listener_->reply_error(n.id, EBUSY);
+      }
       if (moves && ops[i].protected_by.empty()) {
         if (auto p =
                 broker::protected_prefix(ops[i].real, protected_roots_, s_.spec->protected_names))
@@ -899,8 +924,15 @@ void HoldLoop::handle_connect(const Notification& n) {
     const auto& un = reinterpret_cast<const sockaddr_un&>(ss);
     size_t path_len = len - offsetof(sockaddr_un, sun_path);
     if (path_len == 0 || un.sun_path[0] == '\0') {
-      // Unnamed or abstract: abstract names live in the socket's own network namespace, the
-      // sandbox's, so connecting the duplicate with the copied address stays inside.
+      // Unnamed or abstract: abstract names live in the socket's own network namespace. That is
+      // the sandbox's own unless network_access shares the host's: then the name may be a host
+      // daemon's, and warden (outside Landlock's abstract-socket scope) must not reach it
+      // unasked.
+      if (s_.spec->network && path_len > 0) {
+        std::string name = "@";
+        for (size_t i = 1; i < path_len; ++i) name += un.sun_path[i];
+        if (!decide_network(n, name, {}, -1, {})) return deny_network(n);
+      }
       int rc = ::connect(sock.get(), reinterpret_cast<const sockaddr*>(&ss), len);
       return reply_connect(rc, errno);
     }

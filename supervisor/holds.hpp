@@ -80,6 +80,7 @@ class HoldLoop {
   HoldSettings s_;
   std::vector<std::string> writable_;         // where the sandbox may write, in its own view
   std::vector<std::string> protected_roots_;  // where protected names apply
+  std::vector<std::string> masked_;           // deny_read paths, as written and resolved
   int host_root_ = -1;
   int stop_fd_ = -1;
   std::atomic<std::uint64_t> next_id_{1};
