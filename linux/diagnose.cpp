@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 
@@ -20,6 +21,10 @@ std::string read_first_line(const char* path) {
 }  // namespace
 
 std::string userns_hint(int err) {
+  // warden's own filter answers clone3 with ENOSYS and refuses new user namespaces.
+  if (const char* inside = std::getenv("WARDEN_SANDBOX"); inside != nullptr && *inside != '\0')
+    return "this is already inside a warden sandbox, which does not allow nested sandboxes: run "
+           "warden outside it";
   if (read_first_line("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == "1")
     return "AppArmor restricts unprivileged user namespaces (Ubuntu 23.10+): run "
            "'sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0', or install an AppArmor "

@@ -80,12 +80,16 @@ struct Terminal::State {
 };
 
 std::unique_ptr<Terminal> Terminal::open_if_tty() {
-  if (!::isatty(0)) return nullptr;
+  // Any of stdin, stdout or stderr on a terminal: otherwise the command could write to (and
+  // through /dev/tty read from) the very terminal that shows prompts.
+  const int which = ::isatty(0) ? 0 : ::isatty(1) ? 1 : ::isatty(2) ? 2 : -1;
+  if (which < 0) return nullptr;
   std::unique_ptr<Terminal> t(new Terminal());
   t->st_ = std::make_unique<State>();
-  // stdin may have been opened read-only: reopen the same terminal for reading and writing.
-  t->tty_ = ::open("/proc/self/fd/0", O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (t->tty_ < 0) t->tty_ = ::fcntl(0, F_DUPFD_CLOEXEC, 3);
+  // The terminal itself, for reading and writing (stdin may have been opened read-only).
+  const std::string fd_path = "/proc/self/fd/" + std::to_string(which);
+  t->tty_ = ::open(fd_path.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (t->tty_ < 0) t->tty_ = ::fcntl(which, F_DUPFD_CLOEXEC, 3);
   if (t->tty_ < 0) fail("terminal");
   if (::tcgetattr(t->tty_, &t->st_->saved) != 0) fail("tcgetattr");
   t->master_ = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);

@@ -1,7 +1,7 @@
-// The user's terminal, when warden's stdin is one: the command runs on a pseudo-terminal that
-// warden relays (as sudo's use_pty does), so warden can put a prompt on the real terminal that
-// the command can neither answer, draw over nor read. While a prompt is open the user's input
-// goes to the prompt only and the command's output is held back.
+// The user's terminal, when warden's stdin, stdout or stderr is one: the command runs on a
+// pseudo-terminal that warden relays (as sudo's use_pty does), so warden can put a prompt on the
+// real terminal that the command can neither answer, draw over nor read. While a prompt is open the
+// user's input goes to the prompt only and the command's output is held back.
 #pragma once
 
 #include <chrono>
@@ -13,7 +13,8 @@ namespace warden::supervisor {
 
 class Terminal {
  public:
-  // nullptr when stdin is not a terminal. Throws std::system_error when a pty cannot be made.
+  // nullptr when none of fds 0-2 is a terminal. Throws std::system_error when a pty cannot be
+  // made.
   static std::unique_ptr<Terminal> open_if_tty();
   ~Terminal();
   Terminal(const Terminal&) = delete;

@@ -212,6 +212,22 @@ TEST_F(Approval, TheCommandGetsAPtyWithTheTerminalsSize) {
   EXPECT_NE(r.out.find("STDIN-IS-A-TTY"), std::string::npos) << r.out;
 }
 
+TEST_F(Approval, APromptWorksWhenOnlyOutputIsATerminal) {
+  // stdin from /dev/null, stdout on the terminal: the command still gets a pty, and the prompt
+  // is answered on the terminal.
+  std::vector<std::string> a =
+      argv(sh(write_cmd(outside_ / "a") + "; test -t 0 || echo NO-TTY-IN"));
+  a.insert(a.begin(), {"/bin/sh", "-c", "exec \"$0\" \"$@\" </dev/null"});
+  Process p(a, options(true));
+  ASSERT_TRUE(p.wait_for_output("asks to write")) << p.output_so_far();
+  settle();
+  p.send("y");
+  auto r = p.finish();
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_TRUE(exists(outside_ / "a"));
+  EXPECT_NE(r.out.find("NO-TTY-IN"), std::string::npos) << r.out;  // stdin stayed /dev/null
+}
+
 TEST_F(Approval, InputReachesTheCommand) {
   Process p(argv(sh("read line; echo \"GOT[$line]\"")), options(true));
   std::this_thread::sleep_for(300ms);
