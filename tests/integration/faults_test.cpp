@@ -207,7 +207,13 @@ TEST_F(Faults, ThousandsOfConcurrentCrossingsAreEachDecidedOnce) {
   EXPECT_NE(r.out.find("succeeded=" + std::to_string(approved) + " "), std::string::npos) << r.out;
   std::printf("[ load ] %d crossings, %zu approved, warden peak RSS %ld KiB\n", kTotal, approved,
               peak_kib);
-  EXPECT_LT(peak_kib, 64 * 1024);  // bounded: a leak per request would show at this count
+  // Bounded: a leak per request would show at this count. AddressSanitizer keeps freed memory
+  // in a quarantine of up to 256 MiB, so the sanitizer build gets that much more room.
+#ifdef __SANITIZE_ADDRESS__
+  EXPECT_LT(peak_kib, (64 + 320) * 1024);
+#else
+  EXPECT_LT(peak_kib, 64 * 1024);
+#endif
 }
 
 }  // namespace
