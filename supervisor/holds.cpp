@@ -19,8 +19,8 @@
 #include <cstdio>
 
 #include <cerrno>
-#include <climits>
 #include <chrono>
+#include <climits>
 #include <cstring>
 #include <fstream>
 #include <optional>
@@ -718,7 +718,11 @@ void HoldLoop::handle(const Notification& n) {
                 broker::protected_prefix(ops[i].real, protected_roots_, s_.spec->protected_names))
           ops[i].protected_by = "a directory holding protected names (" + *p + ")";
       }
-      if (read_only) ops[i].inside = !under_any(ops[i].real, s_.spec->deny_read);
+      if (read_only) {
+        // Protected names are about writes: reading .git/config is ordinary git work.
+        ops[i].inside = !under_any(ops[i].real, s_.spec->deny_read);
+        ops[i].protected_by.clear();
+      }
       if (!ops[i].inside || !ops[i].protected_by.empty()) {
         all_inside = false;
         if (leaving == nullptr) leaving = &ops[i];
@@ -760,7 +764,8 @@ void HoldLoop::handle(const Notification& n) {
 void HoldLoop::open_fifo_later(const Call& c, broker::UniqueFd fifo) {
   std::thread([l = listener_, c, fifo = std::move(fifo)]() {
     std::string self = "/proc/self/fd/" + std::to_string(fifo.get());
-    int fd = ::open(self.c_str(), (c.flags & ~(O_CREAT | O_EXCL)) | O_NOCTTY | O_CLOEXEC);
+    int fd =
+        ::open(self.c_str(), (c.flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_NOCTTY | O_CLOEXEC);
     reply(*l, c, fd >= 0 ? fd : -errno);
   }).detach();
 }
@@ -784,9 +789,14 @@ long HoldLoop::perform(const Call& c, const Target& t, Operand* ops) {
           int fd = s_.open_tty(c.flags);
           return fd >= 0 ? fd : -errno;
         }
-        // Reopened through the very object that was judged: no second lookup by name.
+        // O_NOFOLLOW was honoured when the object was resolved: what is left is the link
+        // itself, which only an O_PATH open may have.
+        if (S_ISLNK(st.st_mode) && (c.flags & O_PATH) == 0) return -ELOOP;
+        // Reopened through the very object that was judged: no second lookup by name (and no
+        // O_NOFOLLOW, which would refuse the /proc magic link itself).
         std::string self = "/proc/self/fd/" + std::to_string(op.object->fd.get());
-        int fd = ::open(self.c_str(), (c.flags & ~(O_CREAT | O_EXCL)) | O_NOCTTY | O_CLOEXEC);
+        int fd = ::open(self.c_str(),
+                        (c.flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_NOCTTY | O_CLOEXEC);
         return fd >= 0 ? fd : -errno;
       }
       auto created = broker::open_file(op.parent->fd.get(), "/" + op.parent->name, c.flags | O_EXCL,

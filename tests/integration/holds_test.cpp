@@ -370,5 +370,36 @@ TEST_F(Holds, SkillScriptsAreSkillApprovalRequests) {
             std::string::npos);
 }
 
+TEST_F(Holds, NoFollowWriteOpensInsideWork) {
+  // A held write-open with O_NOFOLLOW of a plain file is performed, not refused with ELOOP.
+  if (::access("/usr/bin/python3", X_OK) != 0) GTEST_SKIP() << "no python3";
+  write_text(ws_ / "f", "old");
+  auto r = run({"/usr/bin/python3", "-c",
+                "import os\n"
+                "fd = os.open('f', os.O_WRONLY | os.O_TRUNC | os.O_NOFOLLOW)\n"
+                "os.write(fd, b'new')\n"
+                "os.symlink('f', 'l')\n"
+                "try:\n"
+                "  os.open('l', os.O_WRONLY | os.O_NOFOLLOW)\n"
+                "except OSError as e:\n"
+                "  print(e.errno == 40)\n"},
+               {"-a", "never"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "True\n");  // a link stays refused with ELOOP, as the kernel does
+  EXPECT_EQ(read_text(ws_ / "f"), "new");
+}
+
+TEST_F(Holds, HoldReadsDoesNotAskAboutReadingProtectedNames) {
+  ASSERT_EQ(std::system(("git -C " + ws_.path() + " init -q repo && git -C " + (ws_ / "repo") +
+                         " -c user.name=t -c user.email=t@t commit -q --allow-empty -m first")
+                            .c_str()),
+            0);
+  auto r = run({"/bin/sh", "-c", "cd repo && git status --short && git log --oneline | wc -l"},
+               {"-a", "never", "-c", "warden.hold_reads=true"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out, "1\n") << r.err;
+  EXPECT_TRUE(audit_events(audit_, "request").empty()) << *read_text(audit_);
+}
+
 }  // namespace
 }  // namespace warden::test
