@@ -10,15 +10,9 @@ build=$(cd "$build" && pwd)
 # Outside /tmp: both sandboxes give the command a private /tmp.
 ws=$(mktemp -d "$build/bench-make.XXXXXX")
 trap 'rm -rf "$ws"' EXIT
-for i in $(seq 1 200); do
-  {
-    echo "#include <stdio.h>"
-    for j in $(seq 1 20); do echo "static int f${j}(int x) { return x * $j + $i; }"; done
-    echo "int unit$i(int x) { int s = 0; for (int k = 0; k < x; ++k) s += f$((i % 20 + 1))(k); return s; }"
-  } >"$ws/u$i.c"
-done
-echo "int main(void) { return 0; }" >"$ws/main.c"
-printf 'SRC=$(wildcard *.c)\nOBJ=$(SRC:.c=.o)\nprog: $(OBJ)\n\tcc -o $@ $^\n%%.o: %%.c\n\tcc -O1 -c -o $@ $<\n' >"$ws/Makefile"
+# shellcheck source=bench/gen.sh
+. "$root/bench/gen.sh"
+gen_c_project "$ws"
 
 run() {
   local label=$1; shift
