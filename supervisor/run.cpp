@@ -187,10 +187,10 @@ int config_command(const Invocation& inv) {
   if (!p) return kUsageError;
   std::string text = policy::to_toml(p->config);
   // How auto_review reads the policy in force, line by line, and what it had to ignore.
-  const auto compiled = reviewer::compile_policy(
-      reviewer::effective_policy(p->config.auto_review_policy.value,
-                                 p->config.auto_review_extra_policy.value),
-      reviewer::default_home());
+  const auto compiled =
+      reviewer::compile_policy(reviewer::effective_policy(p->config.auto_review_policy.value,
+                                                          p->config.auto_review_extra_policy.value),
+                               reviewer::default_home());
   text += "\n# auto_review policy, as compiled";
   text += p->config.auto_review_policy.value.find_first_not_of(" \t\r\n") == std::string::npos
               ? " (the shipped default):\n"
