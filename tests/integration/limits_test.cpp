@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -107,7 +108,9 @@ TEST_P(LimitsRun, ForkBombIsContained) {
   std::thread watch([&] {
     // Everything the sandbox runs descends from warden: its init, timeout, sh, the sleeps.
     while (!done) {
-      peak = std::max(peak, descendants(p.pid()).size());
+      // /proc/PID/task/TID/children may list a pid twice while the tree changes: count each once.
+      const auto d = descendants(p.pid());
+      peak = std::max(peak, std::set<pid_t>(d.begin(), d.end()).size());
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
   });
