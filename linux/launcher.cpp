@@ -183,6 +183,10 @@ int exec_command(const ChildContext& c) {
 }
 
 [[noreturn]] void run_init(ChildContext& c) {
+  // No handler may be left in pid 1 (a sanitizer's SIGSEGV handler, say): the kernel drops the
+  // sandbox's signals to its init only while their disposition is the default.
+  for (int s = 1; s < NSIG; ++s)
+    if (s != SIGKILL && s != SIGSTOP) ::signal(s, SIG_DFL);
   std::vector<sandbox::Layer> layers;
   int listener = -1;
   int dns = -1;
