@@ -22,20 +22,6 @@ std::size_t count(const std::string& hay, const std::string& needle) {
   return n;
 }
 
-std::vector<policy::json::Value> requests(const std::string& audit) {
-  std::vector<policy::json::Value> out;
-  auto text = read_text(audit);
-  if (!text) return out;
-  std::size_t start = 0;
-  while (start < text->size()) {
-    std::size_t nl = text->find('\n', start);
-    auto v = policy::json::parse(text->substr(start, nl - start));
-    if (v.find("event")->as_string() == "request") out.push_back(std::move(v));
-    start = nl + 1;
-  }
-  return out;
-}
-
 class Approval : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -97,7 +83,7 @@ TEST_F(Approval, YesApprovesOnceAndNoDenies) {
   EXPECT_FALSE(exists(outside_ / "b"));
   EXPECT_NE(r.out.find("ok"), std::string::npos);
   EXPECT_NE(r.out.find("errno=EACCES"), std::string::npos);
-  auto reqs = requests(audit_);
+  auto reqs = audit_events(audit_, "request");
   ASSERT_EQ(reqs.size(), 2u);
   EXPECT_EQ(reqs[0].find("decision")->as_string(), "approve");
   EXPECT_EQ(reqs[0].find("decided_by")->as_string(), "user");
@@ -117,7 +103,7 @@ TEST_F(Approval, AlwaysCoversTheSamePathOnly) {
   EXPECT_EQ(count(r.out, "asks to write"), 2u) << r.out;
   EXPECT_EQ(count(r.out, "ok"), 2u) << r.out;
   EXPECT_FALSE(exists(outside_ / "b"));
-  auto reqs = requests(audit_);
+  auto reqs = audit_events(audit_, "request");
   ASSERT_EQ(reqs.size(), 3u);
   EXPECT_EQ(reqs[1].find("decided_by")->as_string(), "session");
 }
@@ -139,7 +125,7 @@ TEST_F(Approval, NoAnswerBeforeTheTimeoutDenies) {
   EXPECT_NE(r.out.find("no answer in time: denied"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("errno=EACCES"), std::string::npos) << r.out;
   EXPECT_FALSE(exists(outside_ / "a"));
-  auto reqs = requests(audit_);
+  auto reqs = audit_events(audit_, "request");
   ASSERT_EQ(reqs.size(), 1u);
   EXPECT_NE(reqs[0].find("reason")->as_string().find("review_timeout_s"), std::string::npos);
 }
@@ -300,7 +286,7 @@ TEST_F(Approval, TheSandboxCannotApproveItsOwnRequest) {
   EXPECT_NE(r.out.find("errno=EACCES"), std::string::npos) << r.out;
   EXPECT_FALSE(exists(outside_ / "a"));
   bool refused_socket = false;
-  for (const auto& q : requests(audit_))
+  for (const auto& q : audit_events(audit_, "request"))
     if (q.find("reason")->as_string().find("warden's own sockets") != std::string::npos)
       refused_socket = true;
   EXPECT_TRUE(refused_socket);
@@ -327,7 +313,7 @@ TEST_F(Approval, CiProfileRefusesEveryCrossingWithoutAPrompt) {
   EXPECT_NE(r.out.find("EXEC=126"), std::string::npos) << r.out;
   EXPECT_FALSE(exists(outside_ / "a"));
   EXPECT_FALSE(exists(outside_ / "d"));
-  auto reqs = requests(audit_);
+  auto reqs = audit_events(audit_, "request");
   ASSERT_GE(reqs.size(), 4u);
   for (const auto& q : reqs) {
     EXPECT_EQ(q.find("decision")->as_string(), "deny");
@@ -346,7 +332,7 @@ TEST_F(Approval, GranularOverrideOnTheCommandLine) {
   auto r = p.finish();
   EXPECT_EQ(r.out.find("asks to"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("errno=EACCES"), std::string::npos) << r.out;
-  auto reqs = requests(audit_);
+  auto reqs = audit_events(audit_, "request");
   ASSERT_EQ(reqs.size(), 1u);
   EXPECT_NE(reqs[0].find("reason")->as_string().find("sandbox_approval"), std::string::npos);
 }
@@ -366,7 +352,7 @@ TEST_F(Approval, UntrustedHoldsExecsThatAreNotKnownSafe) {
   EXPECT_NE(r.out.find("READ-OK"), std::string::npos) << r.out;
   EXPECT_FALSE(exists(ws_ / "t"));
   bool rules = false;
-  for (const auto& q : requests(audit_))
+  for (const auto& q : audit_events(audit_, "request"))
     if (q.find("category")->as_string() == "rules") rules = true;
   EXPECT_TRUE(rules);
 }
@@ -386,7 +372,7 @@ TEST_F(Approval, AutoReviewApprovesLowRiskAndEscalatesHighRiskToThePrompt) {
   EXPECT_EQ(count(r.out, "asks to"), 1u) << r.out;
   EXPECT_TRUE(exists(outside_ / "build.log"));
   EXPECT_FALSE(exists(home / ".bashrc"));
-  auto reqs = requests(audit_);
+  auto reqs = audit_events(audit_, "request");
   ASSERT_EQ(reqs.size(), 2u);
   EXPECT_EQ(reqs[0].find("decided_by")->as_string(), "auto_review");
   EXPECT_EQ(reqs[0].find("decision")->as_string(), "approve");
@@ -401,7 +387,7 @@ TEST_F(Approval, WithoutATerminalAnEscalationIsDenied) {
   o.env.push_back("HOME=" + home.path());
   auto r = run(argv({probe(), "write", home / ".bashrc"}, {"--reviewer", "auto_review"}), o);
   EXPECT_EQ(r.out, "errno=EACCES\n") << r.err;
-  auto reqs = requests(audit_);
+  auto reqs = audit_events(audit_, "request");
   ASSERT_EQ(reqs.size(), 1u);
   EXPECT_NE(reqs[0].find("reason")->as_string().find("no user terminal"), std::string::npos);
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "harness.hpp"
+#include "warden/policy/json.hpp"
 
 namespace warden::test {
 
@@ -41,6 +42,21 @@ class Env {
  private:
   TempDir home_;
 };
+
+// The audit log's events of one kind ("request", "start", "exit"), parsed.
+inline std::vector<policy::json::Value> audit_events(const std::string& path, const char* event) {
+  std::vector<policy::json::Value> out;
+  auto text = read_text(path);
+  if (!text) return out;
+  size_t start = 0;
+  while (start < text->size()) {
+    size_t nl = text->find('\n', start);
+    auto v = policy::json::parse(text->substr(start, nl - start));
+    if (v.find("event")->as_string() == event) out.push_back(std::move(v));
+    start = nl + 1;
+  }
+  return out;
+}
 
 inline std::vector<std::string> probe_cmd(std::initializer_list<std::string> args) {
   std::vector<std::string> v{probe()};

@@ -22,20 +22,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::vector<policy::json::Value> requests(const std::string& audit) {
-  std::vector<policy::json::Value> out;
-  auto text = read_text(audit);
-  if (!text) return out;
-  std::size_t start = 0;
-  while (start < text->size()) {
-    std::size_t nl = text->find('\n', start);
-    auto v = policy::json::parse(text->substr(start, nl - start));
-    if (v.find("event")->as_string() == "request") out.push_back(std::move(v));
-    start = nl + 1;
-  }
-  return out;
-}
-
 long status_kib(pid_t pid, const char* field) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;
@@ -187,7 +173,7 @@ TEST_F(Faults, ThousandsOfConcurrentCrossingsAreEachDecidedOnce) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("attempts=" + std::to_string(kTotal) + " "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(" other=0"), std::string::npos) << r.out;
-  auto reqs = requests(audit_);
+  auto reqs = audit_events(audit_, "request");
   EXPECT_EQ(reqs.size(), static_cast<std::size_t>(kTotal));
   std::set<std::string> paths;
   std::size_t approved = 0;

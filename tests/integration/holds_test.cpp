@@ -15,20 +15,6 @@
 namespace warden::test {
 namespace {
 
-std::vector<policy::json::Value> audit_events(const std::string& path, const char* event) {
-  std::vector<policy::json::Value> out;
-  auto text = read_text(path);
-  if (!text) return out;
-  size_t start = 0;
-  while (start < text->size()) {
-    size_t nl = text->find('\n', start);
-    auto v = policy::json::parse(text->substr(start, nl - start));
-    if (v.find("event")->as_string() == event) out.push_back(std::move(v));
-    start = nl + 1;
-  }
-  return out;
-}
-
 // A reviewer_command that approves every request whose path contains APPROVE, denies the rest,
 // and appends each request it saw to a log.
 class Holds : public ::testing::Test {
