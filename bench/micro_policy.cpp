@@ -90,17 +90,21 @@ void BM_exec_rules_match(benchmark::State& state) {
 }
 BENCHMARK(BM_exec_rules_match)->DenseRange(0, 4);
 
-// warden's default protected names ([warden] protected), one writable root.
-const std::vector<std::string> kProtected = {".git/hooks",
-                                             ".git/config",
-                                             ".git/modules/*/hooks",
-                                             ".git/modules/*/config",
-                                             ".warden",
-                                             ".codex",
-                                             ".agents",
-                                             ".envrc",
-                                             ".vscode/tasks.json",
-                                             ".vscode/settings.json"};
+// warden's default protected names ([warden] protected), taken from the built-in defaults so
+// the benchmark follows them, and one writable root.
+std::vector<std::string> default_protected() {
+  policy::LoadOptions o;
+  o.config_file = "/dev/null";  // an empty file: nothing but the defaults
+  o.default_requirements_file = "/nonexistent/requirements.toml";
+  o.home = "/home/dev";
+  o.warden_home = "/home/dev/.warden";
+  return policy::load_config(o).protected_paths.value;
+}
+// Made on first use: at static initialisation the library's own defaults may not exist yet.
+const std::vector<std::string>& protected_names() {
+  static const std::vector<std::string> names = default_protected();
+  return names;
+}
 const std::vector<std::string> kRoots = {"/home/dev/src/project"};
 
 // What a build writes (no match, the common case), a deep object file, a hook, a submodule's
@@ -116,10 +120,10 @@ const std::vector<std::string> kPaths = {
 void BM_protected_match(benchmark::State& state) {
   const std::string& path = kPaths[static_cast<std::size_t>(state.range(0))];
   for (auto _ : state) {
-    auto m = broker::protected_match(path, kRoots, kProtected);
+    auto m = broker::protected_match(path, kRoots, protected_names());
     benchmark::DoNotOptimize(m);
   }
-  auto m = broker::protected_match(path, kRoots, kProtected);
+  auto m = broker::protected_match(path, kRoots, protected_names());
   state.SetLabel(path.substr(path.rfind('/') + 1) + (m ? " -> " + *m : std::string(" (none)")));
 }
 BENCHMARK(BM_protected_match)->DenseRange(0, 4);
