@@ -22,9 +22,15 @@ class RunCgroup {
     std::unique_ptr<RunCgroup> cgroup;  // null when none could be made
     std::string why;                    // why not, for the limits layer and set-up errors
   };
-  // Creates `warden-<pid>` in cgroup v2 (memory and CPU limits need it), or for a pids limit
-  // alone in the cgroup v1 pids hierarchy of a hybrid system. Never throws.
+  // Creates `warden-<pid>` in cgroup v2 (memory and CPU limits need it). Never throws.
   static Made create(const sandbox::Limits& limits);
+  // For a pids limit alone, when create() made none: `warden-<pid>` in the cgroup v1 pids
+  // hierarchy of a hybrid system. It takes a process by attach(), so it can be made after
+  // clone3, while init sets up. Never throws.
+  static Made create_v1(const sandbox::Limits& limits);
+  static bool v1_may_help(const sandbox::Limits& limits) {
+    return limits.max_processes > 0 && limits.memory_max_bytes == 0 && limits.cpu_max == 0;
+  }
 
   ~RunCgroup();  // remove()
   RunCgroup(const RunCgroup&) = delete;

@@ -54,6 +54,12 @@ using FilterPtr = std::unique_ptr<BaselineFilter, FilterDeleter>;
 FilterPtr build_filter(const sandbox::Holds& holds);  // throws sandbox::SetupError
 // In the child; returns the listener fd (-1 when nothing is held); fails via fail().
 int load_filter(BaselineFilter* filter);
+// The exported program as init receives it (warden compiles it while init builds the
+// filesystem): one byte, 1 when calls are held, then the instructions.
+std::string filter_bytes(const BaselineFilter* filter);
+// In init: loads what filter_bytes() made; as load_filter(). Fails when the bytes are not a
+// whole program.
+int load_filter_bytes(std::string_view bytes);
 std::string describe_filter(const BaselineFilter* filter);
 std::string describe_baseline_filter();
 

@@ -9,6 +9,7 @@
 #include "warden/linux/launcher.hpp"
 
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/sched.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -24,6 +25,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cgroup.hpp"
@@ -52,7 +54,8 @@ enum Msg : char {
   kExit = 'X',
   kExecFailed = 'F',
   kGo = 'G',
-  kStopped = 'S'
+  kStopped = 'S',
+  kFilter = 'P'  // warden to init: the seccomp program
 };
 
 // A plain send(): the filter holds sendmsg (and sendto with an address) once it is loaded, and
@@ -74,13 +77,18 @@ int body_int(const std::string& m) {
   return v;
 }
 
-bool recv_msg(int sock, std::string& out) {
-  char buf[8192];
+// One whole message; false on EOF, error, or one longer than `max` (a datagram is never read
+// in part).
+bool recv_msg(int sock, std::string& out, size_t max = 8192) {
+  out.resize(max + 1);
   ssize_t n;
-  do n = ::recv(sock, buf, sizeof buf, 0);
-  while (n < 0 && errno == EINTR);
-  if (n <= 0) return false;
-  out.assign(buf, static_cast<size_t>(n));
+  bool reset = false;
+  // ECONNRESET comes once, before what is queued, when the peer closed with a message of ours
+  // unread (init failing before it took the filter): its last words are still to be read.
+  do n = ::recv(sock, out.data(), out.size(), 0);
+  while (n < 0 && (errno == EINTR || (errno == ECONNRESET && !std::exchange(reset, true))));
+  if (n <= 0 || static_cast<size_t>(n) > max) return false;
+  out.resize(static_cast<size_t>(n));
   return true;
 }
 
@@ -144,7 +152,6 @@ int bind_dns_socket() {
 struct ChildContext {
   const sandbox::Spec* spec;
   MountPlan plan;
-  FilterPtr filter;
   bool isolate = true;
   int landlock_abi = 0;
   uid_t uid;
@@ -239,8 +246,12 @@ int exec_command(const ChildContext& c) {
       if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail_errno("no_new_privs", "prctl");
       layers.push_back({"no_new_privs", true, ""});
       layers.push_back({"landlock", true, apply_landlock(c.plan, c.landlock_abi, c.spec->network)});
-      listener = load_filter(c.filter.get());
-      layers.push_back({"seccomp", true, describe_filter(c.filter.get())});
+      // The program warden compiled meanwhile; without it the sandbox is never finished.
+      std::string program;
+      if (!recv_msg(c.sock, program, 1 + (BPF_MAXINSNS + 1) * sizeof(sock_filter)) ||
+          program[0] != kFilter)
+        ::_exit(126);
+      listener = load_filter_bytes(std::string_view(program).substr(1));
     }
   } catch (const StepError& e) {
     send_msg(c.sock, kError, e.part + '\0' + e.why + '\0' + e.hint);
@@ -421,9 +432,123 @@ sandbox::Layer limits_layer(const sandbox::Limits& l, const RunCgroup* cgroup,
               "processes"};
 }
 
+// init, cloned and building the sandbox; warden meanwhile compiles the filter (sent to init),
+// attaches a v1 cgroup, and returns to its own start-up until ready().
+class LinuxStarting : public sandbox::Starting {
+ public:
+  LinuxStarting(const sandbox::Spec& spec, pid_t pid, int pidfd, int sock, bool isolate,
+                rlim_t nproc, std::unique_ptr<RunCgroup> cgroup, std::string no_cgroup)
+      : spec_(spec),
+        pid_(pid),
+        pidfd_(pidfd),
+        sock_(sock),
+        isolate_(isolate),
+        nproc_(nproc),
+        cgroup_(std::move(cgroup)),
+        no_cgroup_(std::move(no_cgroup)) {}
+  ~LinuxStarting() override {
+    if (pidfd_ < 0) return;  // handed to Running
+    abandon();
+  }
+
+  // After clone3; throws SetupError (the destructor then kills init).
+  void continue_setup() {
+    if (isolate_) {
+      // libseccomp takes ~0.4 ms to compile the filter: done here, on the other CPU, while init
+      // builds the filesystem, rather than before clone3.
+      FilterPtr filter = build_filter(spec_.holds);
+      std::string m(1, kFilter);
+      m += filter_bytes(filter.get());
+      filter_description_ = describe_filter(filter.get());
+      if (::send(sock_, m.data(), m.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(m.size()))
+        lost_init_ = true;  // init stopped: ready() reports why
+    }
+    if (!cgroup_ && RunCgroup::v1_may_help(spec_.limits)) {
+      // No cgroup v2 for a process limit: perhaps v1's pids hierarchy. It has no
+      // CLONE_INTO_CGROUP, so init is moved in before it forks the command, and the cgroup is
+      // made here, while init sets up.
+      auto v1 = RunCgroup::create_v1(spec_.limits);
+      std::string why;
+      if (!v1.cgroup)
+        no_cgroup_ += "; " + v1.why;
+      else if (!v1.cgroup->attach(pid_, why))
+        no_cgroup_ += "; " + why;
+      else
+        cgroup_ = std::move(v1.cgroup);
+    }
+  }
+
+  std::unique_ptr<sandbox::Running> ready() override {
+    std::string m;
+    // Even when init could not take the filter, its report of why it stopped may be waiting.
+    if (!recv_msg(sock_, m) || m[0] != kReady || lost_init_) {
+      siginfo_t si{};
+      ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_), &si, WEXITED);
+      ::close(pidfd_);
+      ::close(sock_);
+      pidfd_ = -1;
+      if (!m.empty() && m[0] == kError) {
+        std::string body = m.substr(1);
+        size_t a = body.find('\0'), b = body.find('\0', a + 1);
+        throw sandbox::SetupError(body.substr(0, a), body.substr(a + 1, b - a - 1),
+                                  b == std::string::npos ? "" : body.substr(b + 1));
+      }
+      throw sandbox::SetupError("init", "the sandbox's init died during setup (status " +
+                                            std::to_string(si.si_status) + ")");
+    }
+    int numbers[2] = {-1, -1};
+    if (m.size() >= 1 + sizeof numbers) std::memcpy(numbers, m.data() + 1, sizeof numbers);
+    int taken[2] = {-1, -1};
+    for (int i = 0; i < 2; ++i) {
+      if (numbers[i] < 0) continue;
+      taken[i] = static_cast<int>(::syscall(SYS_pidfd_getfd, pidfd_, numbers[i], 0));
+      if (taken[i] < 0) {
+        int err = errno;
+        for (int fd : taken)
+          if (fd >= 0) ::close(fd);
+        throw sandbox::SetupError(
+            "seccomp", std::string("cannot take the listener from init: ") + std::strerror(err));
+      }
+    }
+    const int listener = taken[0], dns = taken[1];
+    auto layers = decode_layers(std::string_view(m).substr(1 + sizeof numbers));
+    if (isolate_) layers.push_back({"seccomp", true, filter_description_});
+    if (!isolate_) layers.push_back({"sandbox", false, "danger-full-access: no isolation"});
+    layers.push_back(limits_layer(spec_.limits, cgroup_.get(), no_cgroup_, nproc_));
+    const int pidfd = pidfd_;
+    pidfd_ = -1;
+    return std::make_unique<LinuxRunning>(pid_, pidfd, sock_, listener, dns, std::move(layers),
+                                          spec_.argv[0], std::move(cgroup_));
+  }
+
+ private:
+  void abandon() {
+    ::syscall(SYS_pidfd_send_signal, pidfd_, SIGKILL, nullptr, 0);
+    siginfo_t si{};
+    while (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_), &si, WEXITED) != 0 &&
+           errno == EINTR) {
+    }
+    ::close(pidfd_);
+    ::close(sock_);
+    pidfd_ = -1;
+    if (cgroup_) cgroup_->remove();
+  }
+
+  const sandbox::Spec& spec_;
+  pid_t pid_;
+  int pidfd_;
+  int sock_;
+  bool isolate_;
+  rlim_t nproc_;
+  std::unique_ptr<RunCgroup> cgroup_;
+  std::string no_cgroup_;
+  std::string filter_description_;
+  bool lost_init_ = false;
+};
+
 class LinuxLauncher : public sandbox::Launcher {
  public:
-  std::unique_ptr<sandbox::Running> launch(const sandbox::Spec& spec) override {
+  std::unique_ptr<sandbox::Starting> begin(const sandbox::Spec& spec) override {
     ChildContext c;
     c.spec = &spec;
     c.isolate = spec.mode != sandbox::Mode::FullAccess;
@@ -445,7 +570,6 @@ class LinuxLauncher : public sandbox::Launcher {
       } catch (const StepError& e) {
         throw sandbox::SetupError(e.part, e.why, e.hint);
       }
-      c.filter = build_filter(spec.holds);
     }
 
     // Limits. A memory or CPU limit is asked for explicitly: without a cgroup to apply it the
@@ -542,54 +666,11 @@ class LinuxLauncher : public sandbox::Launcher {
       run_init(c);
     }
     ::close(sv[1]);
-    if (cgroup && cgroup->clone_fd() < 0) {
-      // cgroup v1 has no CLONE_INTO_CGROUP: init is moved in before it forks the command.
-      std::string why;
-      if (!cgroup->attach(static_cast<pid_t>(pid), why)) {
-        no_cgroup = why;
-        cgroup.reset();
-      }
-    }
-    std::string m;
-    if (!recv_msg(sv[0], m) || m[0] != kReady) {
-      siginfo_t si{};
-      ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &si, WEXITED);
-      ::close(pidfd);
-      ::close(sv[0]);
-      if (!m.empty() && m[0] == kError) {
-        std::string body = m.substr(1);
-        size_t a = body.find('\0'), b = body.find('\0', a + 1);
-        throw sandbox::SetupError(body.substr(0, a), body.substr(a + 1, b - a - 1),
-                                  b == std::string::npos ? "" : body.substr(b + 1));
-      }
-      throw sandbox::SetupError("init", "the sandbox's init died during setup (status " +
-                                            std::to_string(si.si_status) + ")");
-    }
-    int numbers[2] = {-1, -1};
-    if (m.size() >= 1 + sizeof numbers) std::memcpy(numbers, m.data() + 1, sizeof numbers);
-    int taken[2] = {-1, -1};
-    for (int i = 0; i < 2; ++i) {
-      if (numbers[i] < 0) continue;
-      taken[i] = static_cast<int>(::syscall(SYS_pidfd_getfd, pidfd, numbers[i], 0));
-      if (taken[i] < 0) {
-        int err = errno;
-        for (int fd : taken)
-          if (fd >= 0) ::close(fd);
-        ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
-        siginfo_t si{};
-        ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &si, WEXITED);
-        ::close(pidfd);
-        ::close(sv[0]);
-        throw sandbox::SetupError(
-            "seccomp", std::string("cannot take the listener from init: ") + std::strerror(err));
-      }
-    }
-    const int listener = taken[0], dns = taken[1];
-    auto layers = decode_layers(std::string_view(m).substr(1 + sizeof numbers));
-    if (!c.isolate) layers.push_back({"sandbox", false, "danger-full-access: no isolation"});
-    layers.push_back(limits_layer(limits, cgroup.get(), no_cgroup, c.nproc));
-    return std::make_unique<LinuxRunning>(static_cast<pid_t>(pid), pidfd, sv[0], listener, dns,
-                                          std::move(layers), spec.argv[0], std::move(cgroup));
+    auto starting =
+        std::make_unique<LinuxStarting>(spec, static_cast<pid_t>(pid), pidfd, sv[0], c.isolate,
+                                        c.nproc, std::move(cgroup), std::move(no_cgroup));
+    starting->continue_setup();
+    return starting;
   }
 };
 

@@ -239,21 +239,45 @@ FilterPtr build_filter(const sandbox::Holds& holds) {
   return f;
 }
 
-int load_filter(BaselineFilter* filter) {
-  sock_fprog prog{static_cast<unsigned short>(filter->program.size()), filter->program.data()};
+namespace {
+
+int load_program(sock_filter* insns, size_t count, bool listener) {
+  sock_fprog prog{static_cast<unsigned short>(count), insns};
   unsigned long flags = 0;
-  if (filter->listener) flags = SECCOMP_FILTER_FLAG_NEW_LISTENER | kWaitKillableRecv;
+  if (listener) flags = SECCOMP_FILTER_FLAG_NEW_LISTENER | kWaitKillableRecv;
   long fd = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
-  if (fd >= 0) return filter->listener ? static_cast<int>(fd) : -1;
+  if (fd >= 0) return listener ? static_cast<int>(fd) : -1;
   if (errno == EBUSY)
     fail("seccomp",
          "another seccomp listener already supervises this process (warden cannot run inside "
          "syd, LXD syscall interception or another warden)",
          "run warden outside the other supervisor; it will not run a command unsupervised");
-  if (errno == EINVAL && filter->listener)
+  if (errno == EINVAL && listener)
     fail_errno("seccomp", "install the filter with a killable-wait listener",
                "Linux 5.19 or newer is needed (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)");
   fail_errno("seccomp", "install the filter");
+}
+
+}  // namespace
+
+int load_filter(BaselineFilter* filter) {
+  return load_program(filter->program.data(), filter->program.size(), filter->listener);
+}
+
+std::string filter_bytes(const BaselineFilter* filter) {
+  std::string out(1, filter->listener ? '\1' : '\0');
+  out.append(reinterpret_cast<const char*>(filter->program.data()),
+             filter->program.size() * sizeof(sock_filter));
+  return out;
+}
+
+int load_filter_bytes(std::string_view bytes) {
+  const size_t size = bytes.empty() ? 0 : bytes.size() - 1;
+  if (size == 0 || size % sizeof(sock_filter) != 0 || size / sizeof(sock_filter) > BPF_MAXINSNS)
+    fail("seccomp", "the filter program reached init incomplete");
+  std::vector<sock_filter> insns(size / sizeof(sock_filter));
+  std::memcpy(insns.data(), bytes.data() + 1, size);
+  return load_program(insns.data(), insns.size(), bytes[0] == '\1');
 }
 
 std::string describe_filter(const BaselineFilter* filter) {

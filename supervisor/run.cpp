@@ -255,10 +255,7 @@ int run_command(const Invocation& inv) {
         .count();
   };
 
-  std::unique_ptr<sandbox::Running> running;
-  try {
-    running = linux_backend::make_launcher()->launch(spec);
-  } catch (const sandbox::SetupError& e) {
+  auto setup_failed = [&](const sandbox::SetupError& e) {
     std::fprintf(stderr, "warden: the sandbox could not be set up, the command did not run\n");
     std::fprintf(stderr, "warden: %s\n", e.what());
     if (!e.hint().empty()) std::fprintf(stderr, "warden: hint: %s\n", e.hint().c_str());
@@ -267,17 +264,14 @@ int run_command(const Invocation& inv) {
       audit->write(exit_event(kSetupError, 0, elapsed_ms(), e.what()));
     }
     return kSetupError;
-  }
-  const auto layers = running->layers();
-  if (inv.verbosity > 0) {
-    for (const auto& l : layers)
-      std::fprintf(stderr, "warden: %-18s %s %s\n", l.name.c_str(), l.active ? "on " : "off",
-                   l.detail.c_str());
-  }
-  if (audit && !audit->write(start_event(config, spec, layers, {}))) {
-    // An unrecorded run is a run nobody can account for: refuse it.
-    running->kill_tree();
-    return kSetupError;
+  };
+  // init builds the sandbox on one CPU while warden starts its own threads on the other. No
+  // thread may exist before begin(): its clone3 is a fork.
+  std::unique_ptr<sandbox::Starting> starting;
+  try {
+    starting = linux_backend::make_launcher()->begin(spec);
+  } catch (const sandbox::SetupError& e) {
+    return setup_failed(e);
   }
 
   // Forwarded signals are taken through a signalfd; the command was cloned with warden's mask.
@@ -302,6 +296,25 @@ int run_command(const Invocation& inv) {
   }
   Reviewers reviewers = make_reviewers(config, &people);
   ApprovalRoad road(config, &reviewers, audit.get());
+  std::unique_ptr<sandbox::Running> running;
+  try {
+    running = starting->ready();
+  } catch (const sandbox::SetupError& e) {
+    return setup_failed(e);
+  }
+  starting.reset();
+  const auto layers = running->layers();
+  if (inv.verbosity > 0) {
+    for (const auto& l : layers)
+      std::fprintf(stderr, "warden: %-18s %s %s\n", l.name.c_str(), l.active ? "on " : "off",
+                   l.detail.c_str());
+  }
+  if (audit && !audit->write(start_event(config, spec, layers, {}))) {
+    // An unrecorded run is a run nobody can account for: refuse it.
+    running->kill_tree();
+    return kSetupError;
+  }
+
   std::unique_ptr<DnsStub> dns;
   std::unique_ptr<HoldLoop> holds;
   if (running->notify_fd() >= 0) {
@@ -362,11 +375,13 @@ int run_command(const Invocation& inv) {
       }
     }
   }
-  sandbox::ExitStatus st = running->wait();
+  // The command has ended and init is taking the rest of the tree down; warden's threads stop
+  // meanwhile, and a held call that is still made fails (ENOSYS once the listener is closed).
   people.close();  // whatever still waits for an answer is moot: denied
-  holds.reset();   // the tree is gone: nothing is held any more
+  holds.reset();
   control.reset();
   dns.reset();
+  sandbox::ExitStatus st = running->wait();
   if (terminal) terminal->finish();
   if (sfd >= 0) ::close(sfd);
   if (!st.error.empty()) {

@@ -62,11 +62,23 @@ class Running {
   virtual int take_stop() { return 0; }
 };
 
+// A sandbox being built: its init sets it up while warden gets on with its own start-up (the
+// two overlap on a second CPU). Destroying it before ready() kills and reaps what was started.
+class Starting {
+ public:
+  virtual ~Starting() = default;
+  // Waits until the sandbox is set up and the command can be started. Throws SetupError when
+  // any part of it could not be; never runs the command then. Call once.
+  virtual std::unique_ptr<Running> ready() = 0;
+};
+
 class Launcher {
  public:
   virtual ~Launcher() = default;
-  // Throws SetupError when any part of the sandbox cannot be set up; never runs the command then.
-  virtual std::unique_ptr<Running> launch(const Spec& spec) = 0;
+  // Starts building the sandbox described by `spec`, which must outlive what is returned.
+  // Throws SetupError when that cannot begin.
+  virtual std::unique_ptr<Starting> begin(const Spec& spec) = 0;
+  std::unique_ptr<Running> launch(const Spec& spec) { return begin(spec)->ready(); }
 };
 
 }  // namespace warden::sandbox
