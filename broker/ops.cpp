@@ -1,4 +1,5 @@
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -47,6 +48,10 @@ mode_t process_umask() {
   return static_cast<mode_t>(mask);
 }
 
+// Set on a thread that has its own fs_struct with umask 0 (use_private_umask): nothing warden's
+// umask could strip, so nothing to read back or restore.
+thread_local bool t_private_umask = false;
+
 struct CreateMode {
   mode_t mode = 0;  // to pass to the *at call
   mode_t lost = 0;  // bits warden's umask will strip that the target's umask keeps
@@ -62,7 +67,7 @@ CreateMode create_mode(int dir_fd, mode_t mode, mode_t umask) {
     return c;
   }
   c.mode = mode & ~umask;
-  c.lost = c.mode & 0777 & process_umask();
+  if (!t_private_umask) c.lost = c.mode & 0777 & process_umask();
   return c;
 }
 
@@ -193,6 +198,30 @@ Result<UniqueFd> open_file(int root_fd, std::string_view abs_path, int flags, mo
   if (int e = detail::open_in_root(root_fd, abs_path, probe_flags, probe); e != 0)
     return {.err = e};
   return reopen(probe, flags);
+}
+
+Result<UniqueFd> create_file(const Parent& at, int flags, mode_t mode, mode_t umask) {
+  flags &= kKnownOpenFlags & ~O_CLOEXEC;
+  if (flags & (O_PATH | O_TMPFILE | O_DIRECTORY)) return {.err = -EINVAL};
+  if (at.last != Last::Normal) return {.err = -EEXIST};
+  if (at.trailing_slash) return {.err = -EISDIR};  // as open("name/", O_CREAT)
+  CreateMode c = create_mode(at.fd.get(), mode, umask);
+  // O_EXCL never follows a final symlink and fails on any existing name: what exists is the
+  // caller's to judge and open.
+  int f = flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY;
+  int fd = ::openat(at.fd.get(), at.name.c_str(), f, c.mode);
+  if (fd < 0) return {.err = -errno};
+  UniqueFd out(fd);
+  restore_lost_bits(out.get(), c.lost);
+  return {.value = std::move(out)};
+}
+
+bool use_private_umask() {
+  if (t_private_umask) return true;
+  if (::unshare(CLONE_FS) != 0) return false;
+  ::umask(0);
+  t_private_umask = true;
+  return true;
 }
 
 int make_dir(const Parent& at, mode_t mode, mode_t umask) {

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <cstdio>
 
 #include "internal.hpp"
 #include "warden/broker/fs.hpp"
@@ -69,28 +70,39 @@ int refuse_kernel_fs(int fd) {
 
 namespace {
 
+// This thread's /proc/thread-self/fd, opened once per thread: a readlink per resolved fd then
+// looks up one component instead of walking /proc, thread-self and fd again.
+int own_fd_dir() {
+  thread_local UniqueFd dir(::open("/proc/thread-self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  return dir.get();
+}
+
 int fd_path(int fd, std::string& out) {
   char buf[PATH_MAX + 1];
-  ssize_t n = ::readlink(detail::fd_link(fd).c_str(), buf, sizeof buf);
+  char name[16];
+  std::snprintf(name, sizeof name, "%d", fd);
+  const int dir = own_fd_dir();
+  ssize_t n = dir >= 0 ? ::readlinkat(dir, name, buf, sizeof buf)
+                       : ::readlink(detail::fd_link(fd).c_str(), buf, sizeof buf);
   if (n < 0) return -errno;
   if (static_cast<size_t>(n) >= sizeof buf) return -ENAMETOOLONG;
   out.assign(buf, static_cast<size_t>(n));
   return 0;
 }
 
-// Where fd is, as a path in root's view. The kernel prints it relative to warden's root, or,
-// for another mount namespace's tree, relative to that namespace's root; stripping the root's own
-// path covers both, and a root that is a plain directory (tests).
-int real_path_in(int root_fd, int fd, std::string& out) {
+// Where fd is, as a path in root's view (root_path: where the root is, as fd_path prints it).
+// The kernel prints it relative to warden's root, or, for another mount namespace's tree,
+// relative to that namespace's root; stripping the root's own path covers both, and a root that
+// is a plain directory (tests).
+int real_path_in(std::string_view root, int fd, std::string& out) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) return -errno;
   // Unlinked since resolution: the printed path would carry " (deleted)", meaning nothing.
   if (st.st_nlink == 0) return -ENOENT;
-  std::string root, abs;
-  if (int e = fd_path(root_fd, root); e != 0) return e;
+  std::string abs;
   if (int e = fd_path(fd, abs); e != 0) return e;
   if (root == "/") {
-    out = abs;
+    out = std::move(abs);
   } else if (abs == root) {
     out = "/";
   } else if (abs.size() > root.size() && abs.compare(0, root.size(), root) == 0 &&
@@ -111,7 +123,25 @@ std::string Parent::real_path() const {
   return real_parent == "/" ? "/" + name : real_parent + "/" + name;
 }
 
+Result<std::string> root_path(int root_fd) {
+  Result<std::string> r;
+  r.err = fd_path(root_fd, r.value);
+  return r;
+}
+
 Result<Parent> resolve_parent(int root_fd, std::string_view abs_path) {
+  auto root = root_path(root_fd);
+  if (!root.ok()) return {.err = root.err};
+  return resolve_parent(root_fd, root.value, abs_path);
+}
+
+Result<Object> open_existing(int root_fd, std::string_view abs_path, bool follow_final) {
+  auto root = root_path(root_fd);
+  if (!root.ok()) return {.err = root.err};
+  return open_existing(root_fd, root.value, abs_path, follow_final);
+}
+
+Result<Parent> resolve_parent(int root_fd, std::string_view root, std::string_view abs_path) {
   if (int e = detail::check_abs(abs_path); e != 0) return {.err = e};
   Parent p;
   std::string_view rest = abs_path;
@@ -132,16 +162,33 @@ Result<Parent> resolve_parent(int root_fd, std::string_view abs_path) {
   if (int e = detail::open_in_root(root_fd, dir, O_PATH | O_DIRECTORY, p.fd); e != 0)
     return {.err = e};
   if (int e = detail::refuse_kernel_fs(p.fd.get()); e != 0) return {.err = e};
-  if (int e = real_path_in(root_fd, p.fd.get(), p.real_parent); e != 0) return {.err = e};
+  if (int e = real_path_in(root, p.fd.get(), p.real_parent); e != 0) return {.err = e};
   return {.value = std::move(p)};
 }
 
-Result<Object> open_existing(int root_fd, std::string_view abs_path, bool follow_final) {
+Result<Object> open_existing(int root_fd, std::string_view root, std::string_view abs_path,
+                             bool follow_final) {
   Object o;
   int flags = O_PATH | (follow_final ? 0 : O_NOFOLLOW);
   if (int e = detail::open_in_root(root_fd, abs_path, flags, o.fd); e != 0) return {.err = e};
   if (int e = detail::refuse_kernel_fs(o.fd.get()); e != 0) return {.err = e};
-  if (int e = real_path_in(root_fd, o.fd.get(), o.real_path); e != 0) return {.err = e};
+  if (int e = real_path_in(root, o.fd.get(), o.real_path); e != 0) return {.err = e};
+  return {.value = std::move(o)};
+}
+
+Result<Object> probe_name(const Parent& at) {
+  if (at.last != Last::Normal || at.trailing_slash) return {.err = -EINVAL};
+  Object o;
+  o.fd = UniqueFd(::openat(at.fd.get(), at.name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  if (!o.fd) return {.err = -errno};
+  struct stat st {};
+  if (::fstat(o.fd.get(), &st) != 0) return {.err = -errno};
+  if (S_ISLNK(st.st_mode)) return {.err = -ELOOP};
+  // A mount point under the name (a /proc below the parent) is judged by what it is.
+  if (int e = detail::refuse_kernel_fs(o.fd.get()); e != 0) return {.err = e};
+  // Found by name in the resolved parent, not through a symlink: the parent's real path and
+  // the name are where it is.
+  o.real_path = at.real_path();
   return {.value = std::move(o)};
 }
 

@@ -98,13 +98,21 @@ std::string readlink_str(const std::string& link) {
   return n <= 0 ? std::string() : std::string(buf, static_cast<size_t>(n));
 }
 
-mode_t read_umask(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("Umask:", 0) == 0)
-      return static_cast<mode_t>(std::stoul(line.substr(6), nullptr, 8));
-  return 022;
+// The umask is in /proc/PID/status only; read raw into the stack (it is near the top), as no
+// other interface gives another process's umask and it may change without a held call.
+mode_t read_umask(const char* proc) {
+  char path[64];
+  std::snprintf(path, sizeof path, "%s/status", proc);
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 022;
+  char buf[512];
+  ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) return 022;
+  buf[n] = '\0';
+  const char* u = std::strstr(buf, "\nUmask:");
+  if (u == nullptr) return 022;
+  return static_cast<mode_t>(std::strtoul(u + 7, nullptr, 8));
 }
 
 std::vector<std::string> read_cmdline(pid_t pid) {
@@ -228,6 +236,7 @@ HoldLoop::HoldLoop(int listener_fd, HoldSettings settings)
   if (spec.tmp_writable) writable_.push_back("/tmp");
   writable_.push_back("/dev/shm");
   host_root_ = ::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (auto r = broker::root_path(host_root_); r.ok()) host_root_path_ = r.value;
   // What the masks cover: each deny_read entry as written and where it really is (a symlinked
   // entry is masked at its target).
   for (const auto& d : spec.deny_read) {
@@ -268,6 +277,9 @@ thread_local bool t_gone = false;
 
 void HoldLoop::serve() {
   drop_thread_capabilities();
+  // Created files get exactly the target's mode & ~umask, with no /proc read of warden's own
+  // umask per creation (and control.cpp's brief umask(077) cannot leak into them).
+  (void)broker::use_private_umask();
   Notification n;
   for (;;) {
     {
@@ -310,13 +322,35 @@ void HoldLoop::release_leadership() {
 
 // Where an operand really leads, resolved in the view whose root is root_fd (the sandbox's, or
 // the host's for an approved widening). Returns 0 or the errno the call fails with anyway.
-int HoldLoop::place(int root_fd, Operand& op, bool creates) {
+int HoldLoop::place(int root_fd, std::string_view root_path, Operand& op, bool creates) {
   op.parent.reset();
   op.object.reset();
   bool exists = false;
-  if (op.need != Operand::kParent) {
+  bool probed = false;
+  if (op.need == Operand::kOpen && (op.open_flags & O_CREAT) != 0) {
+    // The usual O_CREAT names a new file: the parent first, then one no-follow lookup of the
+    // name, which also tells a dangling symlink apart. Anything else (a symlink, ".", "x/")
+    // takes the general road below.
+    auto parent = broker::resolve_parent(root_fd, root_path, op.path);
+    if (!parent.ok()) return -parent.err;
+    if (parent.value.last == broker::Last::Normal && !parent.value.trailing_slash) {
+      auto obj = broker::probe_name(parent.value);
+      if (obj.ok()) {
+        op.real = obj.value.real_path;
+        op.object.emplace(std::move(obj.value));
+        exists = probed = true;
+      } else if (obj.err == -ENOENT) {
+        op.real = parent.value.real_path();
+        op.parent.emplace(std::move(parent.value));
+        probed = true;
+      } else if (obj.err != -ELOOP) {
+        return -obj.err;
+      }
+    }
+  }
+  if (!probed && op.need != Operand::kParent) {
     bool follow = op.need == Operand::kOpen ? (op.open_flags & O_NOFOLLOW) == 0 : op.follow;
-    auto obj = broker::open_existing(root_fd, op.path, follow || op.text.empty());
+    auto obj = broker::open_existing(root_fd, root_path, op.path, follow || op.text.empty());
     if (obj.ok()) {
       op.real = obj.value.real_path;
       op.object.emplace(std::move(obj.value));
@@ -326,13 +360,13 @@ int HoldLoop::place(int root_fd, Operand& op, bool creates) {
       return -obj.err;
     }
   }
-  if (!exists) {
-    auto parent = broker::resolve_parent(root_fd, op.path);
+  if (!exists && !probed) {
+    auto parent = broker::resolve_parent(root_fd, root_path, op.path);
     if (!parent.ok()) return -parent.err;
     if (op.need == Operand::kOpen) {
       // O_CREAT through a dangling symlink would create wherever the link points, outside any
       // judgement made here: refused.
-      auto link = broker::open_existing(root_fd, op.path, false);
+      auto link = broker::open_existing(root_fd, root_path, op.path, false);
       if (link.ok()) return EACCES;
     }
     op.real = parent.value.real_path();
@@ -374,7 +408,7 @@ bool HoldLoop::decide(const Target& t, const Call& c, const Operand& op) {
                  : policy::Kind::FileWrite;
   req.syscall = syscall_name(c.n.nr);
   req.path = op.real;
-  req.cwd = t.cwd;
+  if (!t.cwd.empty()) req.cwd = t.cwd;  // else ask() reads it
   Refusal refusal;
   // Warden's own mounts are never widened: /proc/self there would be warden, /dev the host's.
   if (broker::is_under(op.real, "/proc") || broker::is_under(op.real, "/sys") ||
@@ -432,9 +466,10 @@ void HoldLoop::reply(const Listener& l, const Call& c, long result) {
     l.reply_error(c.n.id, static_cast<int>(-result));
   } else if (c.is_open) {
     int fd = static_cast<int>(result);
-    int rc = l.reply_fd(c.n.id, fd, (c.flags & O_CLOEXEC) != 0);
+    int rc = l.reply_fd(c.n.id, fd, (c.flags & O_CLOEXEC) != 0, c.n.pid);
     ::close(fd);
-    if (rc < 0) l.reply_error(c.n.id, -rc);  // e.g. EMFILE in the target
+    // e.g. EMFILE in the target; ENOENT: the call is no longer held, nobody to answer.
+    if (rc < 0 && rc != -ENOENT) l.reply_error(c.n.id, -rc);
   } else {
     l.reply_value(c.n.id, result);
   }
@@ -621,15 +656,30 @@ void HoldLoop::handle(const Notification& n) {
 
   Target t;
   t.pid = n.pid;
-  const std::string proc = "/proc/" + std::to_string(n.pid);
-  t.root = broker::UniqueFd(::open((proc + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  t.cwd = readlink_str(proc + "/cwd");
+  char proc_buf[32];
+  std::snprintf(proc_buf, sizeof proc_buf, "/proc/%d", static_cast<int>(n.pid));
+  const std::string proc = proc_buf;
+  {
+    char root_link[48];
+    std::snprintf(root_link, sizeof root_link, "%s/root", proc_buf);
+    t.root = broker::UniqueFd(::open(root_link, O_PATH | O_DIRECTORY | O_CLOEXEC));
+  }
+  // The working directory only when a path is relative to it (a request reads it if needed).
+  bool needs_cwd = false;
+  for (int i = 0; i < c.count; ++i)
+    if (ops[i].dirfd == AT_FDCWD && (ops[i].text.empty() || ops[i].text[0] != '/'))
+      needs_cwd = true;
+  if (needs_cwd) t.cwd = readlink_str(proc + "/cwd");
   const bool creates = (c.is_open && (c.flags & O_CREAT) != 0) || n.nr == __NR_mkdir ||
                        n.nr == __NR_mkdirat || n.nr == __NR_mknod || n.nr == __NR_mknodat;
-  if (creates) t.umask = read_umask(n.pid);
+  if (creates) t.umask = read_umask(proc_buf);
   // Everything read from the process so far belongs to it only if it is still the one waiting.
   if (!listener_->valid(n.id)) return;
-  if (!t.root || t.cwd.empty() || t.cwd[0] != '/') return listener_->reply_error(n.id, EACCES);
+  if (!t.root || (needs_cwd && (t.cwd.empty() || t.cwd[0] != '/')))
+    return listener_->reply_error(n.id, EACCES);
+  // Read once per call: every lookup below reports real paths relative to it.
+  auto root_path = broker::root_path(t.root.get());
+  if (!root_path.ok()) return listener_->reply_error(n.id, EACCES);
 
   for (int i = 0; i < c.count; ++i) {
     Operand& op = ops[i];
@@ -698,7 +748,7 @@ void HoldLoop::handle(const Notification& n) {
         all_inside = false;
         continue;
       }
-      int err = place(t.root.get(), ops[i], creates);
+      int err = place(t.root.get(), root_path.value, ops[i], creates);
       if (err != 0) return listener_->reply_error(n.id, err);
       bool moves = (c.count == 2 && i == 0 && c.n.nr != __NR_link && c.n.nr != __NR_linkat) ||
                    c.n.nr == __NR_rmdir || (c.n.nr == __NR_unlinkat && (c.flags & AT_REMOVEDIR));
@@ -742,17 +792,15 @@ void HoldLoop::handle(const Notification& n) {
       // Approved: performed in the host's view, on the path the reviewer saw.
       for (int i = 0; i < c.count; ++i) {
         ops[i].path = ops[i].real;
-        int err = place(host_root_, ops[i], true);
+        int err = place(host_root_, host_root_path_, ops[i], true);
         if (err != 0) return listener_->reply_error(n.id, err);
       }
     }
     long result = perform(c, t, ops);
     if (result == kRetry) continue;  // the name appeared meanwhile: place it again
     if (result == kFifo) return open_fifo_later(c, std::move(ops[0].object->fd));
-    if (!listener_->valid(n.id)) {
-      if (c.is_open && result >= 0) ::close(static_cast<int>(result));
-      return;
-    }
+    // No ID_VALID here: an answer to a call no longer held fails in the kernel (ENOENT), and an
+    // fd not installed is closed by reply().
     return reply(*listener_, c, result);
   }
   listener_->reply_error(n.id, EAGAIN);
@@ -799,8 +847,11 @@ long HoldLoop::perform(const Call& c, const Target& t, Operand* ops) {
                         (c.flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_NOCTTY | O_CLOEXEC);
         return fd >= 0 ? fd : -errno;
       }
-      auto created = broker::open_file(op.parent->fd.get(), "/" + op.parent->name, c.flags | O_EXCL,
-                                       c.mode, t.umask);
+      // Plain flags: created right in the parent place() resolved, no second resolution.
+      auto created = (c.flags & (O_PATH | O_TMPFILE | O_DIRECTORY)) == 0
+                         ? broker::create_file(*op.parent, c.flags, c.mode, t.umask)
+                         : broker::open_file(op.parent->fd.get(), "/" + op.parent->name,
+                                             c.flags | O_EXCL, c.mode, t.umask);
       if (created.ok()) return created.value.release();
       if (created.err == -EEXIST && (c.flags & O_EXCL) == 0) return kRetry;
       return created.err;
@@ -959,7 +1010,9 @@ void HoldLoop::handle_connect(const Notification& n) {
     if (!joined.ok()) return listener_->reply_error(n.id, -joined.err);
     op.path = joined.value.path;
     op.text = text;
-    if (int err = place(t.root.get(), op, false); err != 0)
+    auto root_path = broker::root_path(t.root.get());
+    if (!root_path.ok()) return listener_->reply_error(n.id, EACCES);
+    if (int err = place(t.root.get(), root_path.value, op, false); err != 0)
       return listener_->reply_error(n.id, err == ENOENT ? ENOENT : err);
     for (const auto& dir : s_.unreachable)
       if (broker::is_under(op.real, dir)) {
@@ -970,7 +1023,7 @@ void HoldLoop::handle_connect(const Notification& n) {
     if (!op.inside) {
       if (!decide_network(n, op.real, {}, -1, {})) return deny_network(n);
       op.path = op.real;
-      if (int err = place(host_root_, op, false); err != 0)
+      if (int err = place(host_root_, host_root_path_, op, false); err != 0)
         return listener_->reply_error(n.id, err);
     }
     // The socket inode judged above, reached through its own fd: no second lookup by name.
@@ -1284,11 +1337,15 @@ void HoldLoop::handle_send(const Notification& n) {
   auto joined = broker::join_lexically(cwd, op.text);
   if (!joined.ok()) return listener_->reply_error(n.id, -joined.err);
   op.path = joined.value.path;
-  if (int err = place(root.get(), op, false); err != 0) return listener_->reply_error(n.id, err);
+  auto root_path = broker::root_path(root.get());
+  if (!root_path.ok()) return listener_->reply_error(n.id, EACCES);
+  if (int err = place(root.get(), root_path.value, op, false); err != 0)
+    return listener_->reply_error(n.id, err);
   if (!op.inside) {
     if (!decide_network(n, op.real, {}, -1, {})) return deny_network(n);
     op.path = op.real;
-    if (int err = place(host_root_, op, false); err != 0) return listener_->reply_error(n.id, err);
+    if (int err = place(host_root_, host_root_path_, op, false); err != 0)
+      return listener_->reply_error(n.id, err);
   }
   sockaddr_un via{};
   via.sun_family = AF_UNIX;

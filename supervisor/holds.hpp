@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -57,7 +58,8 @@ class HoldLoop {
   struct Target;
   struct Operand;
   struct Call;
-  int place(int root_fd, Operand& op, bool creates);
+  // root_path: broker::root_path(root_fd), read once per call.
+  int place(int root_fd, std::string_view root_path, Operand& op, bool creates);
   bool ask(policy::Request req, pid_t pid, std::uint64_t id, const Refusal& refusal);
   bool decide(const Target& t, const Call& c, const Operand& op);
   // Performs the call on the resolved operands; returns the syscall's result (>= 0) or -errno.
@@ -82,6 +84,7 @@ class HoldLoop {
   std::vector<std::string> protected_roots_;  // where protected names apply
   std::vector<std::string> masked_;           // deny_read paths, as written and resolved
   int host_root_ = -1;
+  std::string host_root_path_ = "/";
   int stop_fd_ = -1;
   std::atomic<std::uint64_t> next_id_{1};
   struct LastExec {

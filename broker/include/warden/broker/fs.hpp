@@ -70,6 +70,31 @@ Result<Parent> resolve_parent(int root_fd, std::string_view abs_path);
 // follows, as in the kernel).
 Result<Object> open_existing(int root_fd, std::string_view abs_path, bool follow_final);
 
+// Where root_fd is as warden's readlink prints it: what resolution strips from the paths it
+// reports. A caller resolving several paths under one root reads it once and passes it to the
+// overloads below, which then skip that readlink per lookup.
+Result<std::string> root_path(int root_fd);
+Result<Parent> resolve_parent(int root_fd, std::string_view root_path, std::string_view abs_path);
+Result<Object> open_existing(int root_fd, std::string_view root_path, std::string_view abs_path,
+                             bool follow_final);
+
+// The final component of a resolved parent (Last::Normal, no trailing slash), not following a
+// symlink: an Object when something other than a symlink has the name, -ENOENT when nothing
+// does, -ELOOP when a symlink does (resolve that one with open_existing). One lookup where
+// open_existing + resolve_parent would take three, for the common O_CREAT of a new name.
+Result<Object> probe_name(const Parent& at);
+
+// Creates at's name as a new file (O_CREAT | O_EXCL: -EEXIST if anything, a symlink too, has
+// the name), opened with flags; mode & ~umask as open_file does. For plain flags only: no
+// O_PATH, O_TMPFILE or O_DIRECTORY (open_file answers those).
+Result<UniqueFd> create_file(const Parent& at, int flags, mode_t mode, mode_t umask);
+
+// Gives the calling thread its own umask (unshare(CLONE_FS)) and sets it to 0, so creation
+// modes computed here are applied exactly and warden's umask need not be read back from /proc
+// per creation. Threads created by this thread afterwards share it. false: not done (the
+// process-wide umask keeps being read).
+bool use_private_umask();
+
 // open/openat/creat/openat2 (flags as open(2); O_CLOEXEC is ignored, O_NOCTTY always added).
 // FIFOs and device nodes are refused with -EACCES and never opened (an open could block warden
 // or wake a driver); sockets give -ENXIO as the kernel does. Existing files are probed with

@@ -42,8 +42,9 @@ class Listener {
   // kernel floor judges on its own (an exec: the floor allows executing anything it can read).
   void reply_continue(std::uint64_t id) const;
   // Installs fd in the target and makes it the call's result, atomically (ADDFD_FLAG_SEND).
-  // Returns the fd number in the target, or -errno.
-  int reply_fd(std::uint64_t id, int fd, bool cloexec) const;
+  // Returns the fd number in the target, or -errno. tid (the notification's pid, a thread):
+  // the target is woken on this thread's CPU (see notify.cpp); 0 leaves the scheduler alone.
+  int reply_fd(std::uint64_t id, int fd, bool cloexec, pid_t tid = 0) const;
 
   // Copies a NUL-terminated string (at most max bytes) out of the target, once.
   // Returns 0, or an errno: EFAULT (bad pointer), ENAMETOOLONG (no NUL within max), ESRCH.
