@@ -166,14 +166,19 @@ void add_holds(scmp_filter_ctx ctx, const sandbox::Holds& holds) {
   }
   if (!holds.writes) return;
   // openat2 keeps its flags in memory BPF cannot read: always held.
-  for (int nr :
-       {__NR_creat,     __NR_openat2,   __NR_mkdir,     __NR_mkdirat,     __NR_mknod,
-        __NR_mknodat,   __NR_unlink,    __NR_unlinkat,  __NR_rmdir,       __NR_rename,
-        __NR_renameat,  __NR_renameat2, __NR_link,      __NR_linkat,      __NR_symlink,
-        __NR_symlinkat, __NR_chmod,     __NR_fchmodat,  __NR_chown,       __NR_lchown,
-        __NR_fchownat,  __NR_truncate,  __NR_utime,     __NR_utimes,      __NR_futimesat,
-        __NR_utimensat, __NR_setxattr,  __NR_lsetxattr, __NR_removexattr, __NR_lremovexattr})
+  for (int nr : {__NR_creat,     __NR_openat2,   __NR_mkdir,       __NR_mkdirat,     __NR_mknod,
+                 __NR_mknodat,   __NR_unlink,    __NR_unlinkat,    __NR_rmdir,       __NR_rename,
+                 __NR_renameat,  __NR_renameat2, __NR_link,        __NR_linkat,      __NR_symlink,
+                 __NR_symlinkat, __NR_chmod,     __NR_fchmodat,    __NR_chown,       __NR_lchown,
+                 __NR_fchownat,  __NR_truncate,  __NR_utime,       __NR_utimes,      __NR_futimesat,
+                 __NR_setxattr,  __NR_lsetxattr, __NR_removexattr, __NR_lremovexattr})
     check(seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0), "hold rule");
+  // utimensat(fd, NULL, ...) is futimens(): it names no path, only a descriptor the program
+  // already has, like fchmod and fchown, which are not held either; the floor decides (EROFS
+  // outside the writable roots). A null pointer is a register, not memory: no race. tar sets
+  // the times of every file it writes this way.
+  check(seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(utimensat), 1, SCMP_A1_64(SCMP_CMP_NE, 0)),
+        "hold rule");
 }
 
 }  // namespace

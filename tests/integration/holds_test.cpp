@@ -59,6 +59,25 @@ TEST_F(Holds, InsideWritesPassSilently) {
   EXPECT_TRUE(audit_events(audit_, "request").empty());
 }
 
+// futimens() (utimensat with a null path) names only a descriptor the program holds: not held,
+// like fchmod; the floor lets it change what lies inside and refuses what lies outside.
+TEST_F(Holds, TimesSetThroughADescriptorAreLeftToTheFloor) {
+  TempDir outside("/var/tmp");
+  write_text(outside / "x", "x");
+  struct stat before {};
+  ASSERT_EQ(::stat((outside / "x").c_str(), &before), 0);
+  auto r = run({"/bin/sh", "-c",
+                "echo hi > f && touch -d @1577836800 - 1<f && stat -c %Y f; "
+                "touch -d @1577836800 - 1<" +
+                    (outside / "x") + " 2>/dev/null || echo refused"},
+               {"-a", "never"});
+  EXPECT_EQ(r.out, "1577836800\nrefused\n") << r.err;
+  struct stat after {};
+  ASSERT_EQ(::stat((outside / "x").c_str(), &after), 0);
+  EXPECT_EQ(after.st_mtime, before.st_mtime);
+  EXPECT_TRUE(audit_events(audit_, "request").empty());
+}
+
 TEST_F(Holds, OutsideWriteUnderNeverIsRefusedWithEaccesAndOneAuditLine) {
   TempDir outside("/var/tmp");
   auto r = run(probe_cmd({"write", outside / "x"}), {"-a", "never"});
