@@ -17,7 +17,6 @@ namespace warden::linux_backend {
 namespace {
 
 // Debian 12's kernel headers stop at ABI 2-3; these are the kernel's values.
-constexpr std::uint64_t kTruncate = 1ULL << 14;          // ABI 3
 constexpr std::uint64_t kRefer = 1ULL << 13;             // ABI 2
 constexpr std::uint64_t kScopeAbstractUnix = 1ULL << 0;  // ABI 6
 constexpr std::uint64_t kScopeSignal = 1ULL << 1;        // ABI 6
@@ -58,9 +57,13 @@ int landlock_abi() {
 }
 
 std::string apply_landlock(const MountPlan& plan, int abi, bool scope_abstract_unix) {
-  std::uint64_t handled = kAbi1All;
+  // Landlock is the second write boundary (the read-only mounts are the first). Reading and
+  // executing are granted everywhere, and truncation needs a write open, which it refuses
+  // outside the writable roots (truncate(2) is held; the mounts say EROFS): so none of them is
+  // handled, and a read-only open, the commonest call of all, costs no walk of its path
+  // (~0.6 us less per open here). Secrets are hidden by the mounts, not by Landlock.
+  std::uint64_t handled = kAbi1All & ~(kRead | LANDLOCK_ACCESS_FS_EXECUTE);
   if (abi >= 2) handled |= kRefer;
-  if (abi >= 3) handled |= kTruncate;
   // IOCTL_DEV (ABI 5) is left unhandled: terminals need their ioctls, and the dangerous ones
   // (TIOCSTI, TIOCLINUX) are refused by the seccomp baseline on every fd.
   RulesetAttr attr{handled, 0, 0};
@@ -79,10 +82,9 @@ std::string apply_landlock(const MountPlan& plan, int abi, bool scope_abstract_u
 
   const std::uint64_t everything =
       handled & ~(LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_BLOCK);
-  add_rule(ruleset, "/", kRead | LANDLOCK_ACCESS_FS_EXECUTE);
-  // /dev/null, ttys and ptys are written; `> /dev/null` opens with O_TRUNC.
-  add_rule(ruleset, "/dev", kRead | LANDLOCK_ACCESS_FS_WRITE_FILE | (handled & kTruncate));
-  add_rule(ruleset, "/proc", kRead | LANDLOCK_ACCESS_FS_WRITE_FILE);
+  // /dev/null, ttys and ptys are written.
+  add_rule(ruleset, "/dev", LANDLOCK_ACCESS_FS_WRITE_FILE);
+  add_rule(ruleset, "/proc", LANDLOCK_ACCESS_FS_WRITE_FILE);
   add_rule(ruleset, "/dev/shm", everything);
   if (plan.tmp_writable) add_rule(ruleset, "/tmp", everything);
   for (const auto& root : plan.writable) add_rule(ruleset, root, everything);
