@@ -260,6 +260,7 @@ HoldLoop::~HoldLoop() {
     if (t.joinable()) t.join();
   if (stop_fd_ >= 0) ::close(stop_fd_);
   if (host_root_ >= 0) ::close(host_root_);
+  if (sandbox_root_ >= 0) ::close(sandbox_root_);
 }
 
 void HoldLoop::start() {
@@ -659,7 +660,20 @@ void HoldLoop::handle(const Notification& n) {
   char proc_buf[32];
   std::snprintf(proc_buf, sizeof proc_buf, "/proc/%d", static_cast<int>(n.pid));
   const std::string proc = proc_buf;
+  // Every process in the sandbox has init's root: the baseline filter refuses chroot,
+  // pivot_root, setns and the mount calls. So the root is opened from /proc once (and kept once
+  // the caller is known to be still the one waiting) and then duplicated: no /proc walk and no
+  // readlink per call.
+  std::string root_path;
   {
+    std::lock_guard lk(root_mutex_);
+    if (sandbox_root_ >= 0) {
+      t.root = broker::UniqueFd(::fcntl(sandbox_root_, F_DUPFD_CLOEXEC, 0));
+      root_path = sandbox_root_path_;
+    }
+  }
+  const bool cached_root = static_cast<bool>(t.root);
+  if (!cached_root) {
     char root_link[48];
     std::snprintf(root_link, sizeof root_link, "%s/root", proc_buf);
     t.root = broker::UniqueFd(::open(root_link, O_PATH | O_DIRECTORY | O_CLOEXEC));
@@ -677,9 +691,17 @@ void HoldLoop::handle(const Notification& n) {
   if (!listener_->valid(n.id)) return;
   if (!t.root || (needs_cwd && (t.cwd.empty() || t.cwd[0] != '/')))
     return listener_->reply_error(n.id, EACCES);
-  // Read once per call: every lookup below reports real paths relative to it.
-  auto root_path = broker::root_path(t.root.get());
-  if (!root_path.ok()) return listener_->reply_error(n.id, EACCES);
+  if (!cached_root) {
+    // Every lookup below reports real paths relative to it.
+    auto rp = broker::root_path(t.root.get());
+    if (!rp.ok()) return listener_->reply_error(n.id, EACCES);
+    root_path = rp.value;
+    std::lock_guard lk(root_mutex_);
+    if (sandbox_root_ < 0) {
+      sandbox_root_path_ = root_path;
+      sandbox_root_ = ::fcntl(t.root.get(), F_DUPFD_CLOEXEC, 0);
+    }
+  }
 
   for (int i = 0; i < c.count; ++i) {
     Operand& op = ops[i];
@@ -748,7 +770,7 @@ void HoldLoop::handle(const Notification& n) {
         all_inside = false;
         continue;
       }
-      int err = place(t.root.get(), root_path.value, ops[i], creates);
+      int err = place(t.root.get(), root_path, ops[i], creates);
       if (err != 0) return listener_->reply_error(n.id, err);
       bool moves = (c.count == 2 && i == 0 && c.n.nr != __NR_link && c.n.nr != __NR_linkat) ||
                    c.n.nr == __NR_rmdir || (c.n.nr == __NR_unlinkat && (c.flags & AT_REMOVEDIR));

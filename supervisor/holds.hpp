@@ -85,6 +85,10 @@ class HoldLoop {
   std::vector<std::string> masked_;           // deny_read paths, as written and resolved
   int host_root_ = -1;
   std::string host_root_path_ = "/";
+  // The sandbox's root (every process in it shares init's), once a held call has shown it.
+  std::mutex root_mutex_;
+  int sandbox_root_ = -1;
+  std::string sandbox_root_path_;
   int stop_fd_ = -1;
   std::atomic<std::uint64_t> next_id_{1};
   struct LastExec {
