@@ -19,10 +19,12 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <utility>
@@ -159,6 +161,7 @@ struct ChildContext {
   int sock = -1;
   int cgroup_fd = -1;  // warden's; init closes its copy
   rlim_t nproc = 0;    // RLIMIT_NPROC for the tree; 0: none
+  long pid_max = 0;    // the pid namespace's pid_max; 0: left alone
   std::vector<char*> argv, envp;
   std::vector<std::string> path_dirs;  // PATH of the command's environment
 };
@@ -217,6 +220,15 @@ int exec_command(const ChildContext& c) {
                         "uid " + std::to_string(c.uid) + ", gid " + std::to_string(c.gid) +
                             " mapped to themselves"});
       apply_mounts(c.plan);
+      if (c.pid_max > 0) {
+        // The fresh /proc is this pid namespace's: its pid_max bounds the tasks in it, and only
+        // a holder of CAP_SYS_ADMIN here (init, until it drops everything) can raise it.
+        const std::string v = std::to_string(c.pid_max);
+        int fd = ::open("/proc/sys/kernel/pid_max", O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || ::write(fd, v.data(), v.size()) != static_cast<ssize_t>(v.size()))
+          fail_errno("limits", "set the sandbox's pid_max to " + v);
+        ::close(fd);
+      }
       size_t masks = 0, protect = 0;
       for (const auto& op : c.plan.ops) {
         masks += op.kind == PathOp::MaskDir || op.kind == PathOp::MaskFile;
@@ -411,10 +423,24 @@ class LinuxRunning : public sandbox::Running {
   bool reaped_ = false;
 };
 
+constexpr long kPidMaxLimitMin = 1024;
+
+// pid_max became a per-pid-namespace setting in Linux 6.14.
+bool pid_max_per_namespace() {
+  utsname u{};
+  int major = 0, minor = 0;
+  if (::uname(&u) != 0 || std::sscanf(u.release, "%d.%d", &major, &minor) != 2) return false;
+  return major > 6 || (major == 6 && minor >= 14);
+}
+
 // What limits the tree, for -v and the audit start event.
 sandbox::Layer limits_layer(const sandbox::Limits& l, const RunCgroup* cgroup,
-                            const std::string& no_cgroup, rlim_t nproc) {
+                            const std::string& no_cgroup, rlim_t nproc, long pid_max) {
   if (cgroup) return {"limits", true, cgroup->describe()};
+  if (pid_max > 0)
+    return {"limits", true,
+            "pid namespace pid_max=" + std::to_string(pid_max) + ": at most " +
+                std::to_string(pid_max - 1) + " processes and threads, init included"};
   if (l.max_processes <= 0) return {"limits", false, "none asked for"};
   const std::string n = std::to_string(l.max_processes);
   // RLIMIT_NPROC never binds a process whose real uid is the initial namespace's root.
@@ -437,13 +463,15 @@ sandbox::Layer limits_layer(const sandbox::Limits& l, const RunCgroup* cgroup,
 class LinuxStarting : public sandbox::Starting {
  public:
   LinuxStarting(const sandbox::Spec& spec, pid_t pid, int pidfd, int sock, bool isolate,
-                rlim_t nproc, std::unique_ptr<RunCgroup> cgroup, std::string no_cgroup)
+                rlim_t nproc, long pid_max, std::unique_ptr<RunCgroup> cgroup,
+                std::string no_cgroup)
       : spec_(spec),
         pid_(pid),
         pidfd_(pidfd),
         sock_(sock),
         isolate_(isolate),
         nproc_(nproc),
+        pid_max_(pid_max),
         cgroup_(std::move(cgroup)),
         no_cgroup_(std::move(no_cgroup)) {}
   ~LinuxStarting() override {
@@ -463,7 +491,7 @@ class LinuxStarting : public sandbox::Starting {
       if (::send(sock_, m.data(), m.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(m.size()))
         lost_init_ = true;  // init stopped: ready() reports why
     }
-    if (!cgroup_ && RunCgroup::v1_may_help(spec_.limits)) {
+    if (!cgroup_ && pid_max_ == 0 && RunCgroup::v1_may_help(spec_.limits)) {
       // No cgroup v2 for a process limit: perhaps v1's pids hierarchy. It has no
       // CLONE_INTO_CGROUP, so init is moved in before it forks the command, and the cgroup is
       // made here, while init sets up.
@@ -514,7 +542,7 @@ class LinuxStarting : public sandbox::Starting {
     auto layers = decode_layers(std::string_view(m).substr(1 + sizeof numbers));
     if (isolate_) layers.push_back({"seccomp", true, filter_description_});
     if (!isolate_) layers.push_back({"sandbox", false, "danger-full-access: no isolation"});
-    layers.push_back(limits_layer(spec_.limits, cgroup_.get(), no_cgroup_, nproc_));
+    layers.push_back(limits_layer(spec_.limits, cgroup_.get(), no_cgroup_, nproc_, pid_max_));
     const int pidfd = pidfd_;
     pidfd_ = -1;
     return std::make_unique<LinuxRunning>(pid_, pidfd, sock_, listener, dns, std::move(layers),
@@ -540,6 +568,7 @@ class LinuxStarting : public sandbox::Starting {
   int sock_;
   bool isolate_;
   rlim_t nproc_;
+  long pid_max_;
   std::unique_ptr<RunCgroup> cgroup_;
   std::string no_cgroup_;
   std::string filter_description_;
@@ -584,7 +613,15 @@ class LinuxLauncher : public sandbox::Launcher {
       if (cpus.back() == '.') cpus.pop_back();
       explicit_limits.push_back("cpu_max = " + cpus);
     }
-    auto [cgroup, no_cgroup] = RunCgroup::create(limits);
+    // The process limit alone needs no cgroup where the pid namespace has its own pid_max
+    // (Linux 6.14): init sets it, and start-up neither makes a cgroup nor waits to join one
+    // (on cgroup v1 that waits for an RCU grace period now and then). Not below
+    // kPidMaxLimitMin: once its pids wrap, a namespace reuses only pids from 300 up.
+    const bool by_pid_max = c.isolate && explicit_limits.empty() &&
+                            limits.max_processes >= kPidMaxLimitMin && pid_max_per_namespace();
+    if (by_pid_max) c.pid_max = limits.max_processes + 1;
+    auto [cgroup, no_cgroup] =
+        by_pid_max ? RunCgroup::Made{nullptr, "none needed"} : RunCgroup::create(limits);
     if (!cgroup && !explicit_limits.empty()) {
       std::string asked;
       for (const auto& e : explicit_limits) asked += (asked.empty() ? "" : " and ") + e;
@@ -666,9 +703,9 @@ class LinuxLauncher : public sandbox::Launcher {
       run_init(c);
     }
     ::close(sv[1]);
-    auto starting =
-        std::make_unique<LinuxStarting>(spec, static_cast<pid_t>(pid), pidfd, sv[0], c.isolate,
-                                        c.nproc, std::move(cgroup), std::move(no_cgroup));
+    auto starting = std::make_unique<LinuxStarting>(spec, static_cast<pid_t>(pid), pidfd, sv[0],
+                                                    c.isolate, c.nproc, c.pid_max,
+                                                    std::move(cgroup), std::move(no_cgroup));
     starting->continue_setup();
     return starting;
   }

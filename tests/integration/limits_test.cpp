@@ -78,8 +78,30 @@ TEST_P(LimitsRun, VerboseShowsTheLimitsLayer) {
   // The default applies without any configuration.
   const std::string dflt = layer({});
   EXPECT_TRUE(contains(dflt, "pids.max=4096") || contains(dflt, "RLIMIT_NPROC=4096") ||
-              contains(dflt, "max_processes=4096 not enforced"))
+              contains(dflt, "pid_max=4097") || contains(dflt, "max_processes=4096 not enforced"))
       << dflt;
+}
+
+// From 1024 up, on Linux 6.14 and later, the limit is the sandbox's own pid_max: no cgroup, and
+// it binds root as well as everyone else.
+TEST_P(LimitsRun, LargeLimitIsThePidNamespacesPidMax) {
+  constexpr int kLimit = 1100;
+  const std::string line = layer({"-c", "warden.max_processes=" + std::to_string(kLimit)});
+  if (!contains(line, "pid_max=")) GTEST_SKIP() << "no per-namespace pid_max here: " << line;
+  EXPECT_TRUE(contains(line, "pid_max=1101")) << line;
+  const std::string bomb =
+      "n=0; while [ $n -lt 1500 ]; do sleep 60 & n=$((n+1)); echo $n; done; echo uncontained";
+  Result r = test::run(argv({"timeout", "60", "sh", "-c", bomb},
+                            {"-c", "warden.max_processes=" + std::to_string(kLimit)}),
+                       env_.options(user_));
+  EXPECT_FALSE(contains(r.out, "uncontained")) << r.out;
+  EXPECT_TRUE(contains(r.err, "fork")) << r.err;
+  int forked = 0;
+  std::istringstream out(r.out);
+  for (std::string l; std::getline(out, l);) forked = std::atoi(l.c_str());
+  // init, timeout and sh hold three of the pids.
+  EXPECT_LE(forked, kLimit - 3);
+  EXPECT_GE(forked, kLimit - 10);
 }
 
 TEST_P(LimitsRun, ProfileSetsTheLimit) {
