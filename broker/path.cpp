@@ -8,8 +8,10 @@
 namespace warden::broker {
 namespace {
 
-std::vector<std::string_view> components(std::string_view p) {
-  std::vector<std::string_view> out;
+// Per-thread scratch for the matchers below, which run on every held write: splitting into
+// vectors that keep their capacity allocates nothing after the first calls.
+void split_into(std::string_view p, std::vector<std::string_view>& out) {
+  out.clear();
   size_t start = 0;
   while (start < p.size()) {
     size_t slash = p.find('/', start);
@@ -17,6 +19,11 @@ std::vector<std::string_view> components(std::string_view p) {
     if (slash > start) out.push_back(p.substr(start, slash - start));
     start = slash + 1;
   }
+}
+
+std::vector<std::string_view> components(std::string_view p) {
+  std::vector<std::string_view> out;
+  split_into(p, out);
   return out;
 }
 
@@ -82,19 +89,6 @@ bool is_under(std::string_view path, std::string_view root) {
 }
 
 namespace {
-
-// Per-thread scratch for the matchers below, which run on every held write: splitting into
-// vectors that keep their capacity allocates nothing after the first calls.
-void split_into(std::string_view p, std::vector<std::string_view>& out) {
-  out.clear();
-  size_t start = 0;
-  while (start < p.size()) {
-    size_t slash = p.find('/', start);
-    if (slash == std::string_view::npos) slash = p.size();
-    if (slash > start) out.push_back(p.substr(start, slash - start));
-    start = slash + 1;
-  }
-}
 
 // A protected pattern as components; false for one that names nothing (empty: the whole root;
 // "..": nothing below it).
