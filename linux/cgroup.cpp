@@ -379,10 +379,9 @@ RunCgroup::~RunCgroup() {
 }
 
 bool RunCgroup::attach(pid_t pid, std::string& why) {
-  // "tasks", not "cgroup.procs": init has one thread, so moving it moves the process, and a
-  // thread move skips the global threadgroup lock, whose RCU sync made 1 start in 10 take up to
-  // 19 ms longer here.
-  int err = put(dir_ + "/tasks", std::to_string(pid));
+  // Takes the global threadgroup lock, whose RCU sync makes about 1 start in 10 wait 5-14 ms
+  // here (Linux 6.18): why the default process limit is the pid namespace's pid_max instead.
+  int err = put(dir_ + "/cgroup.procs", std::to_string(pid));
   if (err != 0) why = "cannot move init into " + dir_ + ": " + std::strerror(err);
   return err == 0;
 }
