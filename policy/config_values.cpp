@@ -10,7 +10,7 @@
 #include <fstream>
 #include <sstream>
 
-#include <toml++/toml.h>
+#include "toml.hpp"
 
 namespace warden::policy::detail {
 
@@ -232,44 +232,7 @@ bool valid_utf8(std::string_view s) {
   return true;
 }
 
-// Debian 12's toml++ 3.3.0 reaches __builtin_unreachable() (undefined behaviour) when it asks
-// whether a code point in U+FBC6..U+FEFE is whitespace: its generated table misses the last
-// bucket (the fuzzer found it once toml++ was compiled with the sanitizers). Such text never
-// reaches it. Returns the 1-based line and column of the first one, and the code point.
-struct Unsafe {
-  std::size_t line = 0, col = 0;
-  std::uint32_t cp = 0;
-};
-std::optional<Unsafe> toml_unsafe_char(std::string_view s) {
-  std::size_t line = 1, col = 1;
-  for (std::size_t i = 0; i < s.size(); ++col) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    // U+FBC6..U+FEFE are EF AF 86 .. EF BB BE in UTF-8; anything not UTF-8 is toml++'s error.
-    if (c == 0xef && i + 2 < s.size()) {
-      const std::uint32_t cp = 0xf000u | (static_cast<unsigned char>(s[i + 1]) & 0x3fu) << 6 |
-                               (static_cast<unsigned char>(s[i + 2]) & 0x3fu);
-      if (cp >= 0xfbc6 && cp <= 0xfefe) return Unsafe{line, col, cp};
-    }
-    if (c == '\n') ++line, col = 0;
-    i += c < 0x80             ? 1
-         : (c & 0xe0) == 0xc0 ? 2
-         : (c & 0xf0) == 0xe0 ? 3
-         : (c & 0xf8) == 0xf0 ? 4
-                              : 1;
-  }
-  return std::nullopt;
-}
-
 Val parse_document(std::string_view text, const std::string& file) {
-  if (auto u = toml_unsafe_char(text)) {
-    char hex[16];
-    std::snprintf(hex, sizeof hex, "U+%04X", static_cast<unsigned>(u->cp));
-    throw ConfigError(file + ":" + std::to_string(u->line) + ":" + std::to_string(u->col) +
-                      ": the character " + hex +
-                      " cannot be read safely (the toml++ 3.3 parser mishandles U+FBC6 to "
-                      "U+FEFE); inside a quoted string, write it as \\u" +
-                      std::string(hex + 2));
-  }
   try {
     toml::table t = toml::parse(text, std::string_view(file));
     return from_node(t, Origin{file, ""});
@@ -300,7 +263,6 @@ std::vector<std::string> parse_key(const std::string& key, const Source& at) {
   // Let toml++ parse the key so quoting ("projects.\"/x\".trust_level") works as in a file.
   std::vector<std::string> path;
   toml::table t;
-  if (toml_unsafe_char(key)) fail(at, "invalid key " + quote(key));
   try {
     const std::string doc = key + " = 0";
     t = toml::parse(std::string_view(doc), std::string_view("-c"));
@@ -320,10 +282,8 @@ std::vector<std::string> parse_key(const std::string& key, const Source& at) {
 Val parse_value(const std::string& value, const Source& at) {
   try {
     const std::string doc = "k = " + value;
-    if (!toml_unsafe_char(doc)) {
-      toml::table t = toml::parse(std::string_view(doc), std::string_view("-c"));
-      if (t.size() == 1 && t.contains("k")) return from_node(*t.get("k"), Origin{"", at.label});
-    }
+    toml::table t = toml::parse(std::string_view(doc), std::string_view("-c"));
+    if (t.size() == 1 && t.contains("k")) return from_node(*t.get("k"), Origin{"", at.label});
   } catch (const toml::parse_error&) {
     // Not TOML: a plain string, as codex -c does (`-c model=o3`).
   }
