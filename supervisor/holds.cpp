@@ -321,6 +321,42 @@ void HoldLoop::release_leadership() {
   }
 }
 
+// Every process in the sandbox has init's root: the baseline filter refuses chroot,
+// pivot_root, setns and the mount calls. So the root is opened from /proc once, kept once the
+// caller is known to be still the one waiting (settle_root), and then duplicated: no /proc walk
+// and no readlink per held call.
+HoldLoop::SandboxRoot HoldLoop::open_root(pid_t pid) {
+  SandboxRoot r;
+  {
+    std::lock_guard lk(root_mutex_);
+    if (sandbox_root_ >= 0) {
+      r.fd = broker::UniqueFd(::fcntl(sandbox_root_, F_DUPFD_CLOEXEC, 0));
+      r.path = sandbox_root_path_;
+      r.kept = true;
+      return r;
+    }
+  }
+  char link[48];
+  std::snprintf(link, sizeof link, "/proc/%d/root", static_cast<int>(pid));
+  r.fd = broker::UniqueFd(::open(link, O_PATH | O_DIRECTORY | O_CLOEXEC));
+  return r;
+}
+
+bool HoldLoop::settle_root(SandboxRoot& r) {
+  if (!r.fd) return false;
+  if (r.kept) return true;
+  // Every lookup reports real paths relative to it.
+  auto path = broker::root_path(r.fd.get());
+  if (!path.ok()) return false;
+  r.path = path.value;
+  std::lock_guard lk(root_mutex_);
+  if (sandbox_root_ < 0) {
+    sandbox_root_path_ = r.path;
+    sandbox_root_ = ::fcntl(r.fd.get(), F_DUPFD_CLOEXEC, 0);
+  }
+  return true;
+}
+
 // Where an operand really leads, resolved in the view whose root is root_fd (the sandbox's, or
 // the host's for an approved widening). Returns 0 or the errno the call fails with anyway.
 int HoldLoop::place(int root_fd, std::string_view root_path, Operand& op, bool creates) {
@@ -660,24 +696,7 @@ void HoldLoop::handle(const Notification& n) {
   char proc_buf[32];
   std::snprintf(proc_buf, sizeof proc_buf, "/proc/%d", static_cast<int>(n.pid));
   const std::string proc = proc_buf;
-  // Every process in the sandbox has init's root: the baseline filter refuses chroot,
-  // pivot_root, setns and the mount calls. So the root is opened from /proc once (and kept once
-  // the caller is known to be still the one waiting) and then duplicated: no /proc walk and no
-  // readlink per call.
-  std::string root_path;
-  {
-    std::lock_guard lk(root_mutex_);
-    if (sandbox_root_ >= 0) {
-      t.root = broker::UniqueFd(::fcntl(sandbox_root_, F_DUPFD_CLOEXEC, 0));
-      root_path = sandbox_root_path_;
-    }
-  }
-  const bool cached_root = static_cast<bool>(t.root);
-  if (!cached_root) {
-    char root_link[48];
-    std::snprintf(root_link, sizeof root_link, "%s/root", proc_buf);
-    t.root = broker::UniqueFd(::open(root_link, O_PATH | O_DIRECTORY | O_CLOEXEC));
-  }
+  SandboxRoot root = open_root(n.pid);
   // The working directory only when a path is relative to it (a request reads it if needed).
   bool needs_cwd = false;
   for (int i = 0; i < c.count; ++i)
@@ -689,19 +708,10 @@ void HoldLoop::handle(const Notification& n) {
   if (creates) t.umask = read_umask(proc_buf);
   // Everything read from the process so far belongs to it only if it is still the one waiting.
   if (!listener_->valid(n.id)) return;
-  if (!t.root || (needs_cwd && (t.cwd.empty() || t.cwd[0] != '/')))
+  if (!settle_root(root) || (needs_cwd && (t.cwd.empty() || t.cwd[0] != '/')))
     return listener_->reply_error(n.id, EACCES);
-  if (!cached_root) {
-    // Every lookup below reports real paths relative to it.
-    auto rp = broker::root_path(t.root.get());
-    if (!rp.ok()) return listener_->reply_error(n.id, EACCES);
-    root_path = rp.value;
-    std::lock_guard lk(root_mutex_);
-    if (sandbox_root_ < 0) {
-      sandbox_root_path_ = root_path;
-      sandbox_root_ = ::fcntl(t.root.get(), F_DUPFD_CLOEXEC, 0);
-    }
-  }
+  t.root = std::move(root.fd);
+  const std::string& root_path = root.path;
 
   for (int i = 0; i < c.count; ++i) {
     Operand& op = ops[i];
@@ -1021,20 +1031,18 @@ void HoldLoop::handle_connect(const Notification& n) {
     }
     std::string text(un.sun_path, strnlen(un.sun_path, path_len));
     Target t;
-    const std::string proc = "/proc/" + std::to_string(n.pid);
-    t.root = broker::UniqueFd(::open((proc + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-    t.cwd = readlink_str(proc + "/cwd");
+    SandboxRoot root = open_root(n.pid);
+    t.cwd = readlink_str("/proc/" + std::to_string(n.pid) + "/cwd");
     if (!listener_->valid(n.id)) return;
-    if (!t.root || t.cwd.empty()) return listener_->reply_error(n.id, EACCES);
+    if (!settle_root(root) || t.cwd.empty()) return listener_->reply_error(n.id, EACCES);
+    t.root = std::move(root.fd);
     Operand op;
     op.need = Operand::kObject;
     auto joined = broker::join_lexically(t.cwd, text);
     if (!joined.ok()) return listener_->reply_error(n.id, -joined.err);
     op.path = joined.value.path;
     op.text = text;
-    auto root_path = broker::root_path(t.root.get());
-    if (!root_path.ok()) return listener_->reply_error(n.id, EACCES);
-    if (int err = place(t.root.get(), root_path.value, op, false); err != 0)
+    if (int err = place(t.root.get(), root.path, op, false); err != 0)
       return listener_->reply_error(n.id, err == ENOENT ? ENOENT : err);
     for (const auto& dir : s_.unreachable)
       if (broker::is_under(op.real, dir)) {
@@ -1348,20 +1356,17 @@ void HoldLoop::handle_send(const Notification& n) {
                           reinterpret_cast<const sockaddr*>(&ss), static_cast<socklen_t>(name_len));
     return rc >= 0 ? listener_->reply_value(n.id, rc) : listener_->reply_error(n.id, errno);
   }
-  const std::string proc = "/proc/" + std::to_string(n.pid);
-  broker::UniqueFd root(::open((proc + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  std::string cwd = readlink_str(proc + "/cwd");
+  SandboxRoot root = open_root(n.pid);
+  std::string cwd = readlink_str("/proc/" + std::to_string(n.pid) + "/cwd");
   if (!listener_->valid(n.id)) return;
-  if (!root || cwd.empty()) return listener_->reply_error(n.id, EACCES);
+  if (!settle_root(root) || cwd.empty()) return listener_->reply_error(n.id, EACCES);
   Operand op;
   op.need = Operand::kObject;
   op.text.assign(un.sun_path, strnlen(un.sun_path, path_len));
   auto joined = broker::join_lexically(cwd, op.text);
   if (!joined.ok()) return listener_->reply_error(n.id, -joined.err);
   op.path = joined.value.path;
-  auto root_path = broker::root_path(root.get());
-  if (!root_path.ok()) return listener_->reply_error(n.id, EACCES);
-  if (int err = place(root.get(), root_path.value, op, false); err != 0)
+  if (int err = place(root.fd.get(), root.path, op, false); err != 0)
     return listener_->reply_error(n.id, err);
   if (!op.inside) {
     if (!decide_network(n, op.real, {}, -1, {})) return deny_network(n);

@@ -85,6 +85,15 @@ class HoldLoop {
   std::vector<std::string> masked_;           // deny_read paths, as written and resolved
   int host_root_ = -1;
   std::string host_root_path_ = "/";
+  // The sandbox's root for one held call. open_root() before ID_VALID; settle_root() after it
+  // (reads the path, keeps the root for later calls); false: EACCES.
+  struct SandboxRoot {
+    broker::UniqueFd fd;
+    std::string path;
+    bool kept = false;  // duplicated from the kept one
+  };
+  SandboxRoot open_root(pid_t pid);
+  bool settle_root(SandboxRoot& r);
   // The sandbox's root (every process in it shares init's), once a held call has shown it.
   std::mutex root_mutex_;
   int sandbox_root_ = -1;
