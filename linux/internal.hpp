@@ -44,7 +44,7 @@ int landlock_abi();  // 0 when unavailable
 // Restricts the calling process (no_new_privs must be set). Returns a description for the audit.
 std::string apply_landlock(const MountPlan& plan, int abi, bool scope_abstract_unix);
 
-// --- seccomp.cpp: the baseline filter, compiled once in warden before clone.
+// --- seccomp.cpp: the baseline filter, compiled by warden while init sets up.
 struct BaselineFilter;
 struct FilterDeleter {
   void operator()(BaselineFilter* f) const;
@@ -52,13 +52,11 @@ struct FilterDeleter {
 using FilterPtr = std::unique_ptr<BaselineFilter, FilterDeleter>;
 // The baseline refusals plus, when holds ask for it, the calls held for warden.
 FilterPtr build_filter(const sandbox::Holds& holds);  // throws sandbox::SetupError
-// In the child; returns the listener fd (-1 when nothing is held); fails via fail().
-int load_filter(BaselineFilter* filter);
 // The exported program as init receives it (warden compiles it while init builds the
 // filesystem): one byte, 1 when calls are held, then the instructions.
 std::string filter_bytes(const BaselineFilter* filter);
-// In init: loads what filter_bytes() made; as load_filter(). Fails when the bytes are not a
-// whole program.
+// In init: loads what filter_bytes() made; returns the listener fd (-1 when nothing is held);
+// fails via fail(), also when the bytes are not a whole program.
 int load_filter_bytes(std::string_view bytes);
 std::string describe_filter(const BaselineFilter* filter);
 std::string describe_baseline_filter();

@@ -23,7 +23,7 @@ namespace warden::linux_backend {
 
 struct BaselineFilter {
   scmp_filter_ctx ctx = nullptr;
-  std::vector<sock_filter> program;  // exported once in warden; the child only loads it
+  std::vector<sock_filter> program;  // exported in warden; init only loads it
   bool listener = false;             // some calls are held for warden (SCMP_ACT_NOTIFY)
 };
 
@@ -225,7 +225,7 @@ FilterPtr build_filter(const sandbox::Holds& holds) {
     add_holds(ctx, holds);
     f->listener = true;
   }
-  // Compiled once here; the child loads the program with the listener flags libseccomp 2.5
+  // Compiled here; init loads the program with the listener flags libseccomp 2.5
   // cannot set (WAIT_KILLABLE_RECV).
   int mem = ::memfd_create("warden-filter", MFD_CLOEXEC);
   if (mem < 0) throw sandbox::SetupError("seccomp", std::string("memfd: ") + std::strerror(errno));
@@ -264,10 +264,6 @@ int load_program(sock_filter* insns, size_t count, bool listener) {
 }
 
 }  // namespace
-
-int load_filter(BaselineFilter* filter) {
-  return load_program(filter->program.data(), filter->program.size(), filter->listener);
-}
 
 std::string filter_bytes(const BaselineFilter* filter) {
   std::string out(1, filter->listener ? '\1' : '\0');
