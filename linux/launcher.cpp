@@ -510,19 +510,16 @@ class LinuxStarting : public sandbox::Starting {
     std::string m;
     // Even when init could not take the filter, its report of why it stopped may be waiting.
     if (!recv_msg(sock_, m) || m[0] != kReady || lost_init_) {
-      siginfo_t si{};
-      ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_), &si, WEXITED);
-      ::close(pidfd_);
-      ::close(sock_);
-      pidfd_ = -1;
+      // Killed as well as reaped: an init that sent something unexpected may still be waiting.
+      const int status = abandon();
       if (!m.empty() && m[0] == kError) {
         std::string body = m.substr(1);
         size_t a = body.find('\0'), b = body.find('\0', a + 1);
         throw sandbox::SetupError(body.substr(0, a), body.substr(a + 1, b - a - 1),
                                   b == std::string::npos ? "" : body.substr(b + 1));
       }
-      throw sandbox::SetupError("init", "the sandbox's init died during setup (status " +
-                                            std::to_string(si.si_status) + ")");
+      throw sandbox::SetupError(
+          "init", "the sandbox's init died during setup (status " + std::to_string(status) + ")");
     }
     int numbers[2] = {-1, -1};
     if (m.size() >= 1 + sizeof numbers) std::memcpy(numbers, m.data() + 1, sizeof numbers);
@@ -550,7 +547,8 @@ class LinuxStarting : public sandbox::Starting {
   }
 
  private:
-  void abandon() {
+  // Kills and reaps init, closes what it shared, removes the cgroup; returns init's si_status.
+  int abandon() {
     ::syscall(SYS_pidfd_send_signal, pidfd_, SIGKILL, nullptr, 0);
     siginfo_t si{};
     while (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_), &si, WEXITED) != 0 &&
@@ -560,6 +558,7 @@ class LinuxStarting : public sandbox::Starting {
     ::close(sock_);
     pidfd_ = -1;
     if (cgroup_) cgroup_->remove();
+    return si.si_status;
   }
 
   const sandbox::Spec& spec_;
